@@ -1,0 +1,97 @@
+"""The `review` command line.
+
+    review check FILE|FOLDER... [--format text|json|jsonl] [--config scan.yaml]
+
+Exit codes: 0 no flags, 1 flags found (severity above info), 2 usage or configuration error,
+3 some documents could not be reviewed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+import yaml
+from pydantic import ValidationError
+
+from review import __version__
+from review.config import ScanConfig
+from review.errors import RulePackError
+
+EXIT_CLEAN, EXIT_FLAGS, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="review")
+def main() -> None:
+    """Confidentiality and pre-publication review of Chinese government documents (保密审查与公开属性)."""
+
+
+def load_config(path: str | None) -> ScanConfig:
+    if not path:
+        return ScanConfig()
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        return ScanConfig.model_validate(data)
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise click.UsageError(f"configuration {path}: {exc}") from None
+
+
+def expand_paths(paths: tuple[str, ...]) -> list[str]:
+    """Files as given; folders walked (sorted, hidden files skipped)."""
+    out = []
+    for given in paths:
+        if os.path.isdir(given):
+            for root, dirs, files in os.walk(given):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                out.extend(os.path.join(root, f) for f in sorted(files) if not f.startswith("."))
+        else:
+            out.append(given)
+    return out
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "jsonl"]), default="text",
+              show_default=True, help="text: a summary to read; json: one array; jsonl: one Report per line")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="YAML scan configuration (limits, extra rule packs)")
+def check(paths: tuple[str, ...], output_format: str, config_path: str | None) -> None:
+    """Review documents and print one report per document."""
+    from review.pipeline import review_file  # imported here so `review --help` stays instant
+    from review.render import render_text
+
+    config = load_config(config_path)
+    try:
+        from review.rules import load_rules
+        load_rules(tuple(config.rule_packs))
+    except RulePackError as exc:
+        click.echo(f"review: rule pack error [{exc.code}]: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    files = expand_paths(paths)
+    if not files:
+        raise click.UsageError("no files to review")
+    failed = flagged = 0
+    reports = []
+    for path in files:
+        report = review_file(path, config)
+        failed += bool(report.error)
+        flagged += any(f.severity != "info" for f in report.flags)
+        if output_format == "jsonl":
+            click.echo(report.to_json())
+        elif output_format == "json":
+            reports.append(report.model_dump(mode="json"))
+        else:
+            click.echo(render_text(report))
+    if output_format == "json":
+        click.echo(json.dumps(reports, ensure_ascii=False, indent=2))
+    if output_format == "text" and len(files) > 1:
+        click.echo(f"{len(files)} documents: {flagged} with flags, {failed} failed")
+    sys.exit(EXIT_FAILED if failed else EXIT_FLAGS if flagged else EXIT_CLEAN)
+
+
+if __name__ == "__main__":
+    main()

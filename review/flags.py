@@ -1,0 +1,57 @@
+"""Building flags: every detector goes through `make_flag`, so every flag explains itself the same way.
+
+A flag takes its category, type, severity, legal basis and default suggestion from its rule (data under
+rules/), its text and location from the Document, and its explanation from the detector.
+"""
+
+from __future__ import annotations
+
+from review.document import Document, Location
+from review.report import SEVERITY_ORDER, Explanation, ExplanationStep, Flag, fingerprint
+from review.rules import Rule
+
+
+def make_flag(rule: Rule, document: Document | None, *, text: str, summary: str,
+              start: int | None = None, end: int | None = None, location: Location | None = None,
+              steps: list[ExplanationStep] | None = None, score: float | None = None,
+              suggestion: str | None = None, severity: str | None = None) -> Flag:
+    block = document.locate(start) if document is not None and start is not None else None
+    if location is None and block is not None:
+        location = block.location
+    return Flag(
+        id=fingerprint(rule.id, text),
+        category=rule.category,
+        type=rule.type,
+        severity=severity or rule.severity,
+        text=text,
+        context=_context(block, start, end) if block is not None else None,
+        start=start,
+        end=end,
+        location=location or Location(part="document"),
+        rule=rule.id,
+        explanation=Explanation(summary=summary, steps=steps or [], score=score),
+        legal_basis=list(rule.legal_basis),
+        suggestion=suggestion or rule.suggestion,
+    )
+
+
+def sort_flags(flags: list[Flag]) -> list[Flag]:
+    """Most severe first, then in document order; identical findings (same id and place) once."""
+    seen, unique = set(), []
+    for flag in flags:
+        key = (flag.id, flag.start, flag.location.part, flag.location.name)
+        if key not in seen:
+            seen.add(key)
+            unique.append(flag)
+    return sorted(unique, key=lambda f: (-SEVERITY_ORDER[f.severity], f.start if f.start is not None else 1 << 60))
+
+
+CONTEXT_CHARS = 20
+
+
+def _context(block, start: int, end: int | None) -> str:
+    """Up to CONTEXT_CHARS characters either side, never crossing the block's edges."""
+    end = end if end is not None else start
+    left = max(block.start, start - CONTEXT_CHARS) - block.start
+    right = min(block.end, end + CONTEXT_CHARS) - block.start
+    return block.text[left:right]

@@ -1,0 +1,89 @@
+"""One document in, one Report out — and never an exception.
+
+    read (intake) → 公文 structure → flags (intake; detection packs come with the detection issue)
+    → attribute (comes with the attribute issue) → Report
+
+`review_file` is what the CLI, the service and batch workers call. A file that cannot be read gives a
+report whose `error` says why in plain words; the traceback of an unexpected failure goes to the log
+by type only, because messages may quote document text.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import review
+from review import errors
+from review.config import ScanConfig
+from review.document import Document
+from review.errors import DocumentError
+from review.flags import sort_flags
+from review.gongwen import extract_gongwen
+from review.hidden import intake_flags
+from review.intake import read_document
+from review.report import Attribute, AttributeReason, Report
+from review.rules import load_rules
+
+log = logging.getLogger(__name__)
+
+ATTRIBUTE_PENDING = Attribute(reasons=[AttributeReason(
+    code="attribute_not_available",
+    text="公开属性建议尚未提供：属性分类器随后续版本发布，请审核人依《政府信息公开条例》第十九、二十条及第十四至十六条人工认定。")])
+
+
+def review_file(path: str, config: ScanConfig | None = None, display_path: str | None = None) -> Report:
+    config = config or ScanConfig()
+    started = time.perf_counter()
+    shown = display_path or path
+    try:
+        document = read_document(path, config)
+    except DocumentError as exc:
+        return _error_report(shown, exc.code, str(exc), started)
+    except MemoryError:
+        return _error_report(shown, errors.TOO_LARGE, "the file needs more memory than is available", started)
+    except RecursionError:
+        return _error_report(shown, errors.CORRUPT, "the file is nested too deeply to read", started)
+    except Exception as exc:  # noqa: BLE001 - a batch must go on; the cause goes to the log
+        log.error("intake failed on a document: %s", type(exc).__name__, exc_info=log.isEnabledFor(logging.DEBUG))
+        return _error_report(shown, errors.INTERNAL, f"internal error while reading ({type(exc).__name__})", started)
+    read_ms = (time.perf_counter() - started) * 1000
+    try:
+        report = review_document(document, config)
+    except Exception as exc:  # noqa: BLE001
+        log.error("review failed on a document: %s", type(exc).__name__, exc_info=log.isEnabledFor(logging.DEBUG))
+        return _error_report(shown, errors.INTERNAL, f"internal error while reviewing ({type(exc).__name__})",
+                             started)
+    report.path = shown
+    report.timings = {"read": round(read_ms, 2), **report.timings,
+                      "total": round((time.perf_counter() - started) * 1000, 2)}
+    return report
+
+
+def review_document(document: Document, config: ScanConfig) -> Report:
+    rules = load_rules(tuple(config.rule_packs))
+    timings = {}
+    t = time.perf_counter()
+    metadata = extract_gongwen(document)
+    timings["structure"] = round((time.perf_counter() - t) * 1000, 2)
+    t = time.perf_counter()
+    flags = sort_flags(intake_flags(document, rules))
+    timings["detect"] = round((time.perf_counter() - t) * 1000, 2)
+    properties = {k: str(v) for k, v in document.metadata.get("properties", {}).items()}
+    return Report(
+        path=document.path, sha256=document.sha256, format=document.format, size=document.size,
+        pages=document.pages, encoding=document.encoding, metadata=metadata, properties=properties,
+        attribute=ATTRIBUTE_PENDING, flags=flags, warnings=list(document.warnings), timings=timings,
+        tool=_tool_info(rules),
+    )
+
+
+def _tool_info(rules) -> dict[str, str]:
+    info = {"name": "review", "version": review.__version__}
+    info.update({f"rules:{name}": version for name, version in rules.versions().items()})
+    return info
+
+
+def _error_report(path: str, code: str, message: str, started: float) -> Report:
+    return Report(path=path, error=message, error_code=code, attribute=Attribute(),
+                  timings={"total": round((time.perf_counter() - started) * 1000, 2)})

@@ -1,0 +1,116 @@
+"""Rule packs: YAML data under rules/, validated on load.
+
+The on-disk schema (pydantic, strict) is kept apart from what detectors use, so that a broken pack
+fails fast with a message naming the file and the rule id. Shipped packs live in the package
+(`review._rules`, mapped from the repository's top-level rules/); an agency adds its own packs through
+ScanConfig.rule_packs, later packs overriding rules of the same id.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from review.errors import RulePackError
+from review.report import Category, LegalBasis, Severity
+
+
+class Examples(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    flag: list[str] = []
+    ignore: list[str] = []
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
+    category: Category
+    type: str
+    severity: Severity
+    description: str = Field(min_length=4)
+    legal_basis: list[LegalBasis] = Field(min_length=1)
+    suggestion: str
+    examples: Examples = Examples()
+
+
+class RulePack(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pack: str
+    version: str
+    description: str = ""
+    rules: list[Rule]
+    disable: list[str] = []  # rule ids of earlier packs that this pack switches off
+
+
+def load_pack(path: Path | str, text: str | None = None) -> RulePack:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(text if text is not None else path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RulePackError(f"{path}: cannot read rule pack: {exc}", code="R001") from None
+    if not isinstance(data, dict):
+        raise RulePackError(f"{path}: a rule pack is a mapping with pack, version and rules", code="R001")
+    try:
+        pack = RulePack.model_validate(data)
+    except ValidationError as exc:
+        raise RulePackError(f"{path}: {_describe(exc, data)}", code="R002") from None
+    ids = [rule.id for rule in pack.rules]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise RulePackError(f"{path}: duplicate rule ids {duplicates}", code="R003")
+    return pack
+
+
+def _describe(exc: ValidationError, data: dict) -> str:
+    problems = []
+    for error in exc.errors()[:5]:
+        where = error["loc"]
+        if len(where) >= 2 and where[0] == "rules" and isinstance(where[1], int):
+            rules = data.get("rules") or []
+            rule_id = rules[where[1]].get("id", f"#{where[1]}") if where[1] < len(rules) and \
+                isinstance(rules[where[1]], dict) else f"#{where[1]}"
+            field = ".".join(str(x) for x in where[2:]) or "(rule)"
+            problems.append(f"rule {rule_id}: {field}: {error['msg']}")
+        else:
+            problems.append(f"{'.'.join(str(x) for x in where)}: {error['msg']}")
+    return "; ".join(problems)
+
+
+def shipped_pack_paths() -> list[Path]:
+    folder = resources.files("review._rules")
+    return sorted(Path(str(item)) for item in folder.iterdir() if item.name.endswith(".yaml"))
+
+
+class RuleSet:
+    """All active rules by id, from the shipped packs then the configured ones."""
+
+    def __init__(self, packs: list[RulePack]):
+        self.packs = packs
+        self.rules: dict[str, Rule] = {}
+        for pack in packs:
+            for rule_id in pack.disable:
+                self.rules.pop(rule_id, None)
+            for rule in pack.rules:
+                self.rules[rule.id] = rule
+
+    def __getitem__(self, rule_id: str) -> Rule:
+        return self.rules[rule_id]
+
+    def get(self, rule_id: str) -> Rule | None:
+        return self.rules.get(rule_id)
+
+    def versions(self) -> dict[str, str]:
+        return {pack.pack: pack.version for pack in self.packs}
+
+
+@lru_cache(maxsize=8)
+def load_rules(extra: tuple[str, ...] = ()) -> RuleSet:
+    """Loaded once per process and per configuration (workers call it once)."""
+    paths = shipped_pack_paths() + [Path(p) for p in extra]
+    return RuleSet([load_pack(path) for path in paths])
