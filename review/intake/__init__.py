@@ -74,12 +74,23 @@ def read_document(path: str, config: ScanConfig | None = None) -> Document:
     if fmt is None:
         raise DocumentError(f"unsupported file type: {description}", code=errors.UNSUPPORTED,
                             hint="supported: " + ", ".join(sorted(SUPPORTED)))
+    if fmt in LEGACY and _is_encrypted_ooxml(source.data):
+        raise DocumentError("the file is encrypted (password-protected Office document)", code=errors.ENCRYPTED,
+                            hint="save an unprotected copy and submit that")
     source.format = fmt
     module = importlib.import_module(PARSERS[fmt])
     with time_limit(config.timeout_seconds) as deadline:
         document = _parse(module, source, config, deadline)
     _note_mislabel(document, path, fmt)
     return document.finish()
+
+
+# An encrypted docx/xlsx is an OLE container holding a stream named "EncryptedPackage" (MS-OFFCRYPTO).
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+
+def _is_encrypted_ooxml(data: bytes) -> bool:
+    return data.startswith(b"\xd0\xcf\x11\xe0") and _ENCRYPTED_PACKAGE in data
 
 
 def _parse(module, source: Source, config: ScanConfig, deadline: Deadline) -> Document:

@@ -130,7 +130,7 @@ class _Reader:
         paragraph_hidden = self.hidden_styles.get(pstyle.get(q("val"))) if pstyle is not None else None
 
         for run, wrapper in _runs(paragraph):
-            boxes.extend(run.iter(TXBX))
+            boxes.extend(_text_boxes(run))
             text = _run_text(run, deleted=wrapper in (DEL, MOVE_FROM))
             if not text:
                 continue
@@ -183,6 +183,16 @@ def _runs(paragraph):
             ancestor = ancestor.getparent()
         if not skip:
             yield run, wrapper
+
+
+def _text_boxes(run):
+    """Outermost text boxes anchored in a run, without their mc:Fallback duplicates."""
+    for box in run.iter(TXBX):
+        ancestor = box.getparent()
+        while ancestor is not None and ancestor is not run and ancestor.tag not in (TXBX, FALLBACK):
+            ancestor = ancestor.getparent()
+        if ancestor is run:
+            yield box
 
 
 _RUN_TEXT_TAGS = {q("t"): None, q("delText"): None, q("tab"): "\t", q("br"): "\n", q("cr"): "\n",
@@ -344,9 +354,9 @@ def _read_properties(package, archive: zipfile.ZipFile, document: Document) -> N
     if "docProps/app.xml" in names:
         app = safe.parse_xml(safe.read_member(archive, "docProps/app.xml", MAX_PART), "docProps/app.xml")
         for field in _APP_FIELDS:
-            element = next((e for e in app.iter() if isinstance(e.tag, str) and etree.QName(e).localname == field),
-                           None)
-            if element is not None and (element.text or "").strip():
+            element = next((e for e in app.iter() if isinstance(e.tag, str) and etree.QName(e).localname == field
+                            and (e.text or "").strip()), None)
+            if element is not None:
                 properties[f"app:{field}"] = element.text.strip()
                 if field in _HIDDEN_APP_FIELDS:
                     document.add(element.text.strip(), Location(part="property", name=f"app:{field}"),
