@@ -43,6 +43,17 @@ _DEFAULT_ACCOUNTS = re.compile(
     r"deepin|uos|uos用户|ofd|dwx|x|[a-z]{1,2}|\d+)$", re.I)
 
 
+# A government organ named as author is the publisher itself: reported for completeness (info), not a
+# finding. People and companies (a vendor, a consultant) are findings.
+_GOVERNMENT_ORGAN = re.compile(r"(人民政府|政府|委员会|办公室|办公厅|局|厅|部|署|委|办|处|科|所|站|队|中心|院|馆|"
+                               r"学校|小学|中学|大学|学院|党组|党委|支部|街道|乡|镇|法院|检察院)$")
+
+
+def is_government_organ(value: str) -> bool:
+    value = value.strip()
+    return len(value) >= 4 and bool(_GOVERNMENT_ORGAN.search(value)) and "公司" not in value
+
+
 def is_default_account(value: str) -> bool:
     return bool(_DEFAULT_ACCOUNTS.match(value.strip()))
 
@@ -66,6 +77,9 @@ def hidden_content_flags(document: Document, rules: RuleSet) -> list[Flag]:
             continue
         if block.hidden.kind == "doc_property" and not is_identifying_property(block):
             continue
+        severity = None
+        if block.hidden.kind == "doc_property" and is_government_organ(block.text):
+            severity = "info"
         who = f"，作者 {block.hidden.author}" if block.hidden.author else ""
         when = f"，时间 {block.hidden.date}" if block.hidden.date else ""
         steps = [ExplanationStep(stage="intake", detail=f"hidden kind {block.hidden.kind}"
@@ -74,10 +88,13 @@ def hidden_content_flags(document: Document, rules: RuleSet) -> list[Flag]:
         if block.hidden.author:
             steps.append(ExplanationStep(stage="intake", detail=f"author {block.hidden.author}",
                                          outcome=block.hidden.date))
+        if severity == "info":
+            steps.append(ExplanationStep(stage="filter", detail="is_government_organ",
+                                         outcome="names the issuing organ itself: info only"))
         flags.append(make_flag(
             rule, document, text=block.text, start=block.start, end=block.end, location=block.location,
             summary=f"{rule.description.split(' — ')[0].split('.')[0]}{who}{when}",
-            steps=steps))
+            steps=steps, severity=severity))
     return flags
 
 

@@ -63,6 +63,16 @@ def test_default_account_names_are_not_flagged(tmp_path):
     assert not [f for f in report.flags if f.rule == "hidden.doc_property"]
 
 
+def test_organ_as_author_is_info_only(tmp_path):
+    path = fx.simple_docx(tmp_path / "organ.docx", ["关于做好某项工作的通知"], author="示例县农业农村局")
+    flags = [f for f in review_file(str(path)).flags if f.rule == "hidden.doc_property"]
+    assert len(flags) == 2  # creator and last modified by
+    assert all(f.severity == "info" and f.explanation.steps[-1].detail == "is_government_organ" for f in flags)
+    path = fx.simple_docx(tmp_path / "firm.docx", ["关于做好某项工作的通知"], author="某某信息技术有限公司")
+    flags = [f for f in review_file(str(path)).flags if f.rule == "hidden.doc_property"]
+    assert [f.severity for f in flags] == ["medium", "medium"]
+
+
 def test_fingerprint_ignores_width_and_space():
     assert fingerprint("r.x", "１３９ 0000 0000") == fingerprint("r.x", "13900000000")
     assert fingerprint("r.x", "a") != fingerprint("r.y", "a")
