@@ -33,7 +33,7 @@ _RULE_FOR_KIND = {
 # Properties that hold who wrote or owns the file. Title, subject and keywords hold content, which the
 # detection packs read like any other text.
 _PERSON_PROPERTIES = re.compile(r"^(dc:creator|cp:lastModifiedBy|app:Company|app:Manager|custom:.*|/Author|"
-                                r"DocInfo/Author|creator|lastModifiedBy|last_modified_by|Author|Company|Manager)$",
+                                r"DocInfo/Author|DocInfo/CustomData/.*|creator|lastModifiedBy|last_modified_by|Author|Company|Manager)$",
                                 re.I)
 # Account names that software fills in by itself: they name nobody.
 _DEFAULT_ACCOUNTS = re.compile(
@@ -93,7 +93,7 @@ def hidden_content_flags(document: Document, rules: RuleSet) -> list[Flag]:
                                          outcome="names the issuing organ itself: info only"))
         flags.append(make_flag(
             rule, document, text=block.text, start=block.start, end=block.end, location=block.location,
-            summary=f"{rule.description.split(' — ')[0].split('.')[0]}{who}{when}",
+            summary=f"{rule.name}{who}{when}",
             steps=steps, severity=severity))
     return flags
 

@@ -32,6 +32,7 @@ class Rule(BaseModel):
     category: Category
     type: str
     severity: Severity
+    name: str = Field(min_length=2, description="short Chinese name shown to the approver, e.g. 批注")
     description: str = Field(min_length=4)
     legal_basis: list[LegalBasis] = Field(min_length=1)
     suggestion: str
