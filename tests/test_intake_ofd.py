@@ -1,0 +1,297 @@
+import io
+import zipfile
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ofd_fixtures import build_ofd, ofd_parts
+from review import errors
+from review.config import ScanConfig
+from review.errors import DocumentError
+from review.intake import read_document
+
+PAGE1 = [
+    "000123",
+    "秘密★1年",
+    "特急",
+    "某某市人民政府文件",  # from the template page
+    "某府发〔2024〕12号 签发人：张三",  # far apart on one line: one space
+    "关于加强政务公开保密审查工作的通知",  # two objects, adjacent: no space
+    "各区县人民政府，市政府各部门：",
+    "为进一步做好政务公开保密审查工作，现就有关事项通知如下。",
+    "一、严格落实先审查后公开制度。",
+]
+PAGE2 = [
+    "二、规范涉密信息的界定与处理。",
+    "各单位应当指定专人负责审查。",
+    "三、本通知自印发之日起施行。",
+    "2024年3月1日",
+]
+
+
+def write(tmp_path, data: bytes, name: str = "notice.ofd") -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def read(tmp_path, parts=None, config=None):
+    return read_document(write(tmp_path, build_ofd(parts)), config)
+
+
+def visible(document, page=None):
+    return [b.text for b in document.blocks if b.hidden is None and (page is None or b.location.page == page)]
+
+
+def test_lines_in_reading_order_per_page(tmp_path):
+    document = read(tmp_path)
+    assert document.format == "ofd"
+    assert visible(document, 1) == PAGE1
+    assert visible(document, 2) == PAGE2
+    assert document.visible_text == "\n".join(PAGE1 + PAGE2)
+    first = next(b for b in document.blocks if b.text == "秘密★1年")
+    assert first.location.part == "body"
+    x0, top, x1, bottom = first.location.bbox
+    assert x0 == pytest.approx(28 * 72 / 25.4, abs=0.1) and top < bottom < 150  # top area of the page, in points
+
+
+def test_pages_and_scanned_page_warning(tmp_path):
+    document = read(tmp_path)
+    assert document.pages == 3
+    assert "page 3 has no text layer (scanned image?): needs OCR" in document.warnings
+    assert document.metadata["pages_without_text"] == [3]
+    assert not any(b.location.page == 3 for b in document.blocks)
+
+
+def test_scanned_page_under_a_text_template_still_needs_ocr(tmp_path):
+    parts = ofd_parts()
+    page = parts["Doc_0/Pages/Page_2/Content.xml"].decode()
+    parts["Doc_0/Pages/Page_2/Content.xml"] = page.replace("<ofd:Content>", '<ofd:Template TemplateID="1"/>'
+                                                           "<ofd:Content>").encode()
+    document = read(tmp_path, parts)
+    assert document.metadata["pages_without_text"] == [3]
+    assert visible(document, 3) == ["某某市人民政府文件"]
+
+
+def test_no_pages_is_empty(tmp_path):
+    parts = ofd_parts()
+    document = parts["Doc_0/Document.xml"].decode()
+    start, end = document.index("<ofd:Pages>"), document.index("</ofd:Pages>") + len("</ofd:Pages>")
+    parts["Doc_0/Document.xml"] = (document[:start] + document[end:]).encode()
+    with pytest.raises(DocumentError) as caught:
+        read(tmp_path, parts)
+    assert caught.value.code == errors.EMPTY
+
+
+def test_author_and_docinfo(tmp_path):
+    document = read(tmp_path)
+    properties = document.metadata["properties"]
+    assert properties["Author"] == "王五"
+    assert properties["Creator"] == "OFD Writer"
+    assert properties["CreationDate"] == "2024-03-01"
+    assert properties["Keywords"] == "保密；政务公开"
+    assert properties["CustomData/承办人"] == "赵六"
+    author = next(b for b in document.hidden_blocks if b.text == "王五")
+    assert author.hidden.kind == "doc_property" and author.hidden.detail == "DocInfo/Author"
+    assert author.location.part == "property" and author.location.name == "Author"
+    assert "王五" not in document.visible_text
+
+
+def test_annotation_remark_is_hidden_block(tmp_path):
+    document = read(tmp_path)
+    remark = next(b for b in document.hidden_blocks if b.hidden.kind == "annotation")
+    assert remark.text == "此段涉及内部讨论意见，公开前删除"
+    assert remark.hidden.author == "李四" and remark.hidden.date == "2024-03-02"
+    assert remark.location.part == "annotation" and remark.location.page == 1
+    assert remark.location.name == "Highlight"
+
+
+def test_attachments_are_listed(tmp_path):
+    document = read(tmp_path)
+    [attachment] = document.embedded
+    assert attachment.name == "附件1 名单" and attachment.content_type == "xlsx"
+    assert attachment.size == 22 and attachment.location.name == "Doc_0/Attachs/名单.xlsx"
+
+
+def test_white_text_is_hidden(tmp_path):
+    document = read(tmp_path)
+    white = [b for b in document.hidden_blocks if b.hidden.kind == "white_text"]
+    assert [b.text for b in white] == ["内部参考：此处为白色文字"]
+    assert "白色文字" not in document.visible_text
+
+
+def test_invisible_and_tiny_text_are_hidden(tmp_path):
+    parts = ofd_parts()
+    page = parts["Doc_0/Pages/Page_1/Content.xml"].decode()
+    extra = ('<ofd:TextObject ID="90" Boundary="28 250 100 8" Size="5.6" Visible="false">'
+             '<ofd:TextCode X="0" Y="5.6">隐藏的批注文字</ofd:TextCode></ofd:TextObject>'
+             '<ofd:TextObject ID="91" Boundary="28 260 100 1" Size="0.3">'
+             '<ofd:TextCode X="0" Y="0.3">极小的文字</ofd:TextCode></ofd:TextObject>')
+    parts["Doc_0/Pages/Page_1/Content.xml"] = page.replace("</ofd:Layer>", extra + "</ofd:Layer>").encode()
+    document = read(tmp_path, parts)
+    kinds = {b.text: b.hidden.kind for b in document.hidden_blocks}
+    assert kinds["隐藏的批注文字"] == "hidden_text"
+    assert kinds["极小的文字"] == "tiny_text"
+    assert visible(document, 2) == PAGE2
+
+
+def test_default_namespace_and_absolute_locations(tmp_path):
+    """Writers differ: no ofd: prefix, and locations from the package root ('/Doc_0/...')."""
+    parts = {}
+    for name, data in ofd_parts().items():
+        if name.endswith(".xml"):
+            text = data.decode().replace("<ofd:", "<").replace("</ofd:", "</").replace("xmlns:ofd=", "xmlns=")
+            text = text.replace('BaseLoc="Pages/', 'BaseLoc="/Doc_0/Pages/')
+            data = text.encode()
+        parts[name] = data
+    document = read(tmp_path, parts)
+    assert visible(document) == PAGE1 + PAGE2
+    assert any(b.hidden.kind == "annotation" for b in document.hidden_blocks)
+
+
+def test_max_pages(tmp_path):
+    document = read(tmp_path, config=ScanConfig(max_pages=1))
+    assert document.pages == 3
+    assert visible(document) == PAGE1
+    assert any("only the first 1 were read" in w for w in document.warnings)
+
+
+def test_malformed_numbers_are_tolerated(tmp_path):
+    parts = ofd_parts()
+    page = parts["Doc_0/Pages/Page_1/Content.xml"].decode()
+    extra = ('<ofd:TextObject ID="92" Boundary="a b c" Size="big" CTM="1 2">'
+             '<ofd:TextCode X="NaN" Y="inf" DeltaX="g x 3">坏坐标</ofd:TextCode></ofd:TextObject>')
+    parts["Doc_0/Pages/Page_1/Content.xml"] = page.replace("</ofd:Layer>", extra + "</ofd:Layer>").encode()
+    document = read(tmp_path, parts)
+    assert "坏坐标" in document.visible_text
+
+
+def test_missing_page_part_is_a_warning(tmp_path):
+    parts = ofd_parts()
+    del parts["Doc_0/Pages/Page_1/Content.xml"]
+    document = read(tmp_path, parts)
+    assert visible(document, 1) == PAGE1
+    assert any("page 2" in w and "missing" in w for w in document.warnings)
+    assert document.metadata["pages_without_text"] == [3]
+
+
+# --- hostile and broken files ------------------------------------------------------------------------
+BILLION_LAUGHS = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+                  '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>\n')
+
+
+@pytest.mark.parametrize("part", ["OFD.xml", "Doc_0/Pages/Page_0/Content.xml"])
+def test_dtd_or_entities_refused(tmp_path, part):
+    parts = ofd_parts()
+    body = parts[part].decode().split("\n", 1)[1]  # drop the XML declaration
+    parts[part] = (BILLION_LAUGHS + body.replace("某某市", "&lol2;").replace("特急", "&lol2;")).encode()
+    with pytest.raises(DocumentError) as caught:
+        read(tmp_path, parts)
+    assert caught.value.code == errors.XML_ENTITIES
+
+
+def test_missing_document_part_is_corrupt(tmp_path):
+    parts = ofd_parts()
+    del parts["Doc_0/Document.xml"]
+    with pytest.raises(DocumentError) as caught:
+        read(tmp_path, parts)
+    assert caught.value.code == errors.CORRUPT
+    assert "Doc_0/Document.xml" in str(caught.value)
+
+
+def test_missing_docroot_is_corrupt(tmp_path):
+    parts = ofd_parts()
+    ofd = parts["OFD.xml"].decode()
+    parts["OFD.xml"] = ofd.replace("<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot>", "").encode()
+    with pytest.raises(DocumentError) as caught:
+        read(tmp_path, parts)
+    assert caught.value.code == errors.CORRUPT
+    assert "DocRoot" in str(caught.value)
+
+
+def test_missing_ofd_xml_is_refused(tmp_path):
+    # Without OFD.xml the zip is not recognised as an OFD at all: the sniffer refuses it.
+    parts = ofd_parts()
+    del parts["OFD.xml"]
+    with pytest.raises(DocumentError) as caught:
+        read(tmp_path, parts)
+    assert caught.value.code == errors.UNSUPPORTED
+
+
+def test_bad_xml_is_corrupt(tmp_path):
+    parts = ofd_parts()
+    parts["Doc_0/Document.xml"] = parts["Doc_0/Document.xml"][:200]
+    with pytest.raises(DocumentError) as caught:
+        read(tmp_path, parts)
+    assert caught.value.code == errors.CORRUPT
+
+
+def _with_zeros(megabytes: int) -> bytes:
+    """The fixture plus one member of zeros, written in chunks so the test never holds it in memory."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in ofd_parts().items():
+            archive.writestr(name, data)
+        with archive.open("Doc_0/Res/font.ttf", "w", force_zip64=True) as member:
+            chunk = bytes(1 << 20)
+            for _ in range(megabytes):
+                member.write(chunk)
+    return buffer.getvalue()
+
+
+def test_zip_bomb_by_ratio(tmp_path):
+    data = _with_zeros(60)  # 60 MB of zeros deflate to ~60 KB: a 1000:1 ratio
+    assert len(data) < 1_000_000
+    with pytest.raises(DocumentError) as caught:
+        read_document(write(tmp_path, data))
+    assert caught.value.code == errors.ZIP_BOMB
+
+
+def test_zip_bomb_by_size(tmp_path):
+    with pytest.raises(DocumentError) as caught:
+        read_document(write(tmp_path, _with_zeros(3)), ScanConfig(max_unzip_bytes=2_000_000))
+    assert caught.value.code == errors.ZIP_BOMB
+
+
+def test_truncated_zip_is_an_error(tmp_path):
+    data = build_ofd()
+    with pytest.raises(DocumentError):
+        read_document(write(tmp_path, data[: len(data) // 2]))
+
+
+# --- fuzzing: only DocumentError may come out, and never the dispatcher's catch-all ------------------
+VALID = build_ofd()
+PARTS = ofd_parts()
+
+
+def _only_document_error(tmp_path, data: bytes) -> None:
+    path = write(tmp_path, data, "fuzz.ofd")
+    try:
+        read_document(path, ScanConfig(timeout_seconds=20))
+    except DocumentError as exc:
+        # __cause__ is set only when the dispatcher wrapped an exception the parser did not foresee
+        assert exc.__cause__ is None or isinstance(exc.__cause__, DocumentError), repr(exc.__cause__)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.integers(0, len(VALID)),
+       flips=st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), max_size=8))
+def test_fuzz_zip_bytes(tmp_path, cut, flips):
+    data = bytearray(VALID[: max(cut, 1)] if flips == [] else VALID)
+    for at, value in flips:
+        if at < len(data):
+            data[at] = value
+    _only_document_error(tmp_path, bytes(data))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(part=st.sampled_from(sorted(n for n in PARTS if n.endswith(".xml"))),
+       start=st.integers(0, 4000), length=st.integers(0, 200), insert=st.binary(max_size=30))
+def test_fuzz_xml_parts(tmp_path, part, start, length, insert):
+    """Damage one XML part before zipping, so the damage reaches the XML and OFD logic, not the CRC."""
+    parts = dict(PARTS)
+    data = parts[part]
+    start = min(start, len(data))
+    parts[part] = data[:start] + insert + data[start + length:]
+    _only_document_error(tmp_path, build_ofd(parts))
