@@ -339,7 +339,20 @@ def _extract(document: Document) -> GongwenMetadata:
     _read_closing(lines, after, found)
     _read_attribute_line([line for line, _ in every], found)
     _read_portal(document, [line for line, _ in every], found)
+    _read_draft_status(lines[: max(after, 1) + 2], found)
     return GongwenMetadata(**found)
+
+
+_DRAFT = re.compile(r"[（(【\[]\s*((?:公开)?征求意见稿|讨论稿|送审稿|审议稿|修改稿|代拟稿|初稿|草稿|草案|稿)\s*[)）】\]]")
+
+
+def _read_draft_status(head: list[str], found: dict) -> None:
+    """（征求意见稿）/（讨论稿）… after the title: process information (条例第十六条), for the attribute."""
+    for line in head:
+        m = _DRAFT.search(line)
+        if m:
+            found["draft_status"] = m.group(1)
+            return
 
 
 def _read_head(lines: list[str], margins: list[str], found: dict, used: set[int]) -> None:

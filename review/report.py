@@ -101,6 +101,7 @@ class GongwenMetadata(Strict):
     signer: str | None = Field(None, description="签发人")
     title: str | None = Field(None, description="标题")
     doc_type: str | None = Field(None, description="文种 from the title: 通知, 请示, 会议纪要...")
+    draft_status: str | None = Field(None, description="征求意见稿 / 讨论稿 / 送审稿… marked after the title")
     recipients: str | None = Field(None, description="主送机关")
     attachments: list[str] = Field([], description="附件说明")
     signature: str | None = Field(None, description="署名 (发文机关署名)")

@@ -391,3 +391,11 @@ def test_portal_rows_above_the_article_do_not_push_the_head_away():
         assert meta.recipients == "各乡镇人民政府"
         assert meta.index_number == "11452300MB1234567X/2024-00012"
         assert meta.declared_attribute == "proactive"
+
+
+def test_draft_status_after_the_title():
+    doc = Document(path="x", format="txt", sha256="0", size=0)
+    for i, line in enumerate(["鹿寨县人民政府办公室关于印发人居环境整治方案的通知", "（征求意见稿）", "各乡镇：", "正文。"]):
+        doc.add(line, Location(part="body", line=i + 1))
+    meta = extract_gongwen(doc.finish())
+    assert meta.draft_status == "征求意见稿" and meta.doc_type == "通知"
