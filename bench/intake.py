@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-PARAGRAPH = ("为进一步做好农业机械报废更新补贴工作，根据农业农村部、财政部有关文件精神，结合我县实际，现将有关事项通知如下。"
-             "各乡镇要高度重视，加强组织领导，明确责任分工，确保补贴资金安全高效使用。")
+PARAGRAPH = ("为扎实推进春季农田水利建设，提升农业综合生产能力，结合本县实际，现就有关工作安排如下。"
+             "各乡镇要压实工作责任，加强资金监管，确保工程质量和施工安全，按期完成年度建设任务。")
 
 
 def make_docx(path: Path, pages: int) -> None:
@@ -28,7 +28,7 @@ def make_docx(path: Path, pages: int) -> None:
 
     document = docx.Document()
     for page in range(pages):
-        document.add_paragraph(f"第{page + 1}页 关于做好2024年农业机械报废更新补贴工作的通知")
+        document.add_paragraph(f"第{page + 1}页 关于做好2025年春季农田水利建设工作的通知")
         for _ in range(9):
             document.add_paragraph(PARAGRAPH)
         table = document.add_table(rows=3, cols=3)
@@ -49,7 +49,7 @@ def make_pdf(path: Path, pages: int) -> None:
     for number in range(pages):
         page.setFont("STSong-Light", 12)
         y = 800
-        page.drawString(72, y, f"第{number + 1}页 关于做好2024年农业机械报废更新补贴工作的通知")
+        page.drawString(72, y, f"第{number + 1}页 关于做好2025年春季农田水利建设工作的通知")
         for line in range(40):
             y -= 18
             page.drawString(72, y, PARAGRAPH[(line * 7) % 60:(line * 7) % 60 + 36])
@@ -69,7 +69,7 @@ def make_html(path: Path) -> None:
         "<div class='nav'><a href='/'>首页</a><a href='/zwgk'>政务公开</a></div>"
         "<table class='xxgk'><tr><th>索引号：</th><td>11360000MB1234567X/2024-00123</td>"
         "<th>公开方式：</th><td>主动公开</td></tr></table>"
-        f"<div id='zoom'><h1>关于做好农机补贴工作的通知</h1>{rows}</div>"
+        f"<div id='zoom'><h1>关于做好春季农田水利建设工作的通知</h1>{rows}</div>"
         "<div class='footer'>网站标识码：3600000001</div></body></html>", encoding="utf-8")
 
 

@@ -45,11 +45,11 @@ _CJK_NOT_LING = r"[\u4e00-\u4ee3\u4ee5-\u9fff]"  # any CJK but 令 (U+4EE4)
 # The agency code is an atomic group: without backtracking into it, a scan of a long run of Chinese
 # text stays fast (detectors run this over whole documents).
 DOC_NUMBER = re.compile(
-    rf"(?>{_CJK}{{1,10}}){S}[{_OPEN}]{S}\d{{4}}{S}[{_CLOSE}]{S}第?{S}\d+{S}号"  # 谷农发〔2024〕9号
+    rf"(?>{_CJK}{{1,10}}){S}[{_OPEN}]{S}\d{{4}}{S}[{_CLOSE}]{S}第?{S}\d+{S}号"  # 示农发〔2025〕12号
     rf"|(?>{_CJK_NOT_LING}{{1,20}})令{S}第{S}\d+{S}号"  # 山西省人民政府令第224号, 省政府令 第99号
     rf"|(?>{_CJK}{{1,20}}){S}\d{{4}}{S}年{S}第{S}\d+{S}号"  # 国家税务总局公告2020年第8号
 )
-# In running text the agency code swallows the words before it ("根据谷农发〔2024〕9号"): cut after
+# In running text the agency code swallows the words before it ("根据示农发〔2025〕12号"): cut after
 # the last such word. 和 is kept inside 共和国; single characters that occur in agency names (据 in
 # 数据局) are not cut on.
 _CODE_LEAD = re.compile(r".*(?:根据|按照|依据|依照|参照|参见|详见|转发|印发|贯彻|落实|执行|废止|修订|"
@@ -225,7 +225,7 @@ def _is_agency(line: str) -> bool:
 
 
 # In the head a 发文字号 line may lack the agency code (纪要: 〔2024〕12号) or, in a draft, the number
-# (鹿政办发〔2024〕号); it is still the 发文字号 line and is reported as written.
+# (示政办发〔2025〕号); it is still the 发文字号 line and is reported as written.
 _HEAD_NUMBER = re.compile(rf"{_CJK}{{0,10}}{S}[{_OPEN}]{S}\d{{0,4}}{S}[{_CLOSE}]{S}第?{S}\d*{S}号")
 
 

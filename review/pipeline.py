@@ -1,6 +1,6 @@
 """One document in, one Report out — and never an exception.
 
-    read (intake) → 公文 structure → flags (intake; detection packs come with the detection issue)
+    read (intake) → 公文 structure → flags (intake's own, then the detection engine over all rule packs)
     → attribute (comes with the attribute issue) → Report
 
 `review_file` is what the CLI, the service and batch workers call. A file that cannot be read gives a
@@ -16,6 +16,7 @@ import time
 import review
 from review import errors
 from review.config import ScanConfig
+from review.detect.engine import engine_for
 from review.document import Document
 from review.errors import DocumentError
 from review.flags import sort_flags
@@ -67,7 +68,7 @@ def review_document(document: Document, config: ScanConfig) -> Report:
     metadata = extract_gongwen(document)
     timings["structure"] = round((time.perf_counter() - t) * 1000, 2)
     t = time.perf_counter()
-    flags = sort_flags(intake_flags(document, rules))
+    flags = sort_flags(intake_flags(document, rules) + engine_for(rules).detect(document))
     timings["detect"] = round((time.perf_counter() - t) * 1000, 2)
     properties = {k: str(v) for k, v in document.metadata.get("properties", {}).items()}
     return Report(

@@ -97,7 +97,7 @@ class GongwenMetadata(Strict):
     classification: Classification | None = Field(None, description="密级和保密期限")
     urgency: str | None = Field(None, description="紧急程度: 特急 | 加急 ...")
     issuer_mark: str | None = Field(None, description="发文机关标志")
-    doc_number: str | None = Field(None, description="发文字号, e.g. 谷农发〔2024〕9号")
+    doc_number: str | None = Field(None, description="发文字号, e.g. 示农发〔2025〕12号")
     signer: str | None = Field(None, description="签发人")
     title: str | None = Field(None, description="标题")
     doc_type: str | None = Field(None, description="文种 from the title: 通知, 请示, 会议纪要...")

@@ -13,6 +13,8 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from review.errors import RulePackError
@@ -23,6 +25,30 @@ class Examples(BaseModel):
     model_config = ConfigDict(extra="forbid")
     flag: list[str] = []
     ignore: list[str] = []
+
+
+class Pattern(BaseModel):
+    """A regular expression; a named group `value` marks the flagged part (else the whole match)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    regex: str
+    score: float = Field(0.5, ge=0, le=1)
+    flags: str = ""  # e.g. "i"
+
+
+class Context(BaseModel):
+    """Words near a candidate (within `window` characters either side) that raise or lower its score."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    window: int = Field(20, ge=0, le=500)
+    words: list[str] = []
+    boost: float = Field(0.3, ge=0, le=1)
+    negative: list[str] = []
+    penalty: float = Field(0.5, ge=0, le=1)
+    require: bool = False  # drop candidates with no positive context word
+
+
+Scope = Literal["all", "visible", "hidden", "head"]
 
 
 class Rule(BaseModel):
@@ -36,6 +62,18 @@ class Rule(BaseModel):
     description: str = Field(min_length=4)
     legal_basis: list[LegalBasis] = Field(min_length=1)
     suggestion: str
+    keywords: list[str] = Field([], description="prefilter: the rule runs only where one of them occurs")
+    terms: list[str] = Field([], description="literal terms that are findings by themselves")
+    term_score: float = Field(0.6, ge=0, le=1)
+    patterns: list[Pattern] = []
+    context: Context = Context()
+    validator: str | None = None
+    allow: list[str] = Field([], description="regexes: a candidate text matching one is not a finding")
+    filters: list[str] = Field([], description="named false-positive filters (review.detect.filters)")
+    mask: str | None = Field(None, description="masking kind for the suggested fix")
+    scope: Scope = "all"
+    min_score: float = Field(0.4, ge=0, le=1)
+    expand: Literal["none", "clause", "sentence"] = Field("none", description="flag the whole clause/sentence")
     examples: Examples = Examples()
 
 

@@ -34,17 +34,17 @@ sys.path.insert(0, str(ROOT / "tests"))  # the OFD writer used by the tests
 
 NOTICE = [
     "示例县农业农村局文件",
-    "示农发〔2024〕12号",
-    "示例县农业农村局关于做好2024年农业机械报废更新补贴工作的通知",
-    "各乡镇人民政府，县直有关单位：",
-    "为加快淘汰老旧农业机械，推进农业机械化转型升级，根据省农业农村厅、省财政厅有关文件要求，现就做好我县2024年农业机械报废更新补贴工作通知如下。",
-    "一、补贴范围。拖拉机、联合收割机、水稻插秧机等农业机械。",
-    "二、补贴标准。按机具类别和功率分档执行，具体见附件。",
-    "三、办理程序。农机户向所在乡镇农业综合服务中心提出申请，县农业农村局审核后公示。",
-    "咨询电话：0730-1234567（县农业农村局农机股）。",
-    "附件：示例县2024年农业机械报废更新补贴标准",
+    "示农发〔2025〕12号",
+    "示例县农业农村局关于开展2025年春季动物疫病集中免疫工作的通知",
+    "各乡镇农业综合服务中心，县动物疫病预防控制中心：",
+    "为有效防控重大动物疫病，保障畜牧业生产安全和公共卫生安全，按照省、市统一部署，决定在全县开展春季动物疫病集中免疫。",
+    "一、免疫病种。高致病性禽流感、口蹄疫、小反刍兽疫等强制免疫病种。",
+    "二、时间安排。3月1日至4月30日集中免疫，此后实行月月补针。",
+    "三、工作要求。各乡镇要逐村逐户建立免疫档案，做到应免尽免、不留空白。",
+    "咨询电话：0730-1234567（县农业农村局畜牧股）。",
+    "附件：示例县2025年春季动物疫病免疫密度统计表",
     "示例县农业农村局",
-    "2024年4月8日",
+    "2025年2月18日",
     "（此件公开发布）",
 ]
 
@@ -53,8 +53,8 @@ def notice_docx(path: Path) -> None:
     document = docx.Document()
     for text in NOTICE:
         document.add_paragraph(text)
-    schedule = document.paragraphs[7]
-    document.add_comment(schedule.runs, text="公示期限请与财务股刘某某确认，他手机13800001234，今天下班前回复",
+    schedule = document.paragraphs[6]
+    document.add_comment(schedule.runs, text="补针安排请与畜牧股刘某某再确认，他手机13800001234，明天上午前回复",
                          author="办公室审核")
     document.core_properties.author = "周某某"
     document.core_properties.last_modified_by = "周某某"
@@ -62,7 +62,7 @@ def notice_docx(path: Path) -> None:
     buffer = io.BytesIO()
     document.save(buffer)
     path.write_bytes(_with_tracked_deletion(buffer.getvalue(), after=NOTICE[7],
-                                            deleted="对上年度骗补的两户农机户暂停补贴资格，名单内部掌握，不对外公布。"))
+                                            deleted="上年度免疫密度排名末位的两个乡镇将被约谈，名单暂不对外通报。"))
 
 
 def _with_tracked_deletion(data: bytes, after: str, deleted: str) -> bytes:
@@ -72,7 +72,7 @@ def _with_tracked_deletion(data: bytes, after: str, deleted: str) -> bytes:
         for name in archive.namelist():
             parts[name] = archive.read(name)
     xml = parts["word/document.xml"].decode()
-    revision = (f'<w:del w:id="90" w:author="周某某" w:date="2024-04-07T16:20:00Z"><w:r><w:delText>{deleted}'
+    revision = (f'<w:del w:id="90" w:author="周某某" w:date="2025-02-17T16:20:00Z"><w:r><w:delText>{deleted}'
                 '</w:delText></w:r></w:del>')
     marker = f"<w:t>{after}</w:t></w:r>"
     parts["word/document.xml"] = xml.replace(marker, marker + revision, 1).encode()
@@ -85,20 +85,20 @@ def _with_tracked_deletion(data: bytes, after: str, deleted: str) -> bytes:
 
 def notice_txt(path: Path) -> None:
     text = "\r\n".join([
-        "示例县事业单位2024年公开招聘拟聘用人员公示",
+        "示例县2025年公开招聘社区工作者拟录用人员名单公示",
         "",
-        "根据《事业单位公开招聘人员暂行规定》，经笔试、面试、体检和考察，现将拟聘用人员名单予以公示。",
+        "经报名、资格审查、笔试、面试和体检，下列人员拟录用为社区工作者，现予公示。",
         "",
-        "序号\t姓名\t性别\t出生年月\t报考岗位\t准考证号",
-        "1\t林晓红\t女\t1998.05\t县农业技术推广中心技术员\t1145032100317",
-        "2\t韦志明\t男\t1996.11\t县疾病预防控制中心检验员\t1145032100422",
+        "序号\t姓名\t性别\t出生年月\t拟录用社区\t笔试准考证号",
+        "1\t林晓红\t女\t1999.03\t城关镇东门社区\t2503010117",
+        "2\t韦志明\t男\t1997.10\t城关镇西街社区\t2503010342",
         "",
-        "公示期：2024年X月X日至X月X日（5个工作日）。",
-        "公示期间如有异议，请以书面形式向县人力资源和社会保障局反映。",
+        "公示时间：2025年X月X日—X月X日。",
+        "对公示人员有异议的，请在公示期内以书面形式实名向县民政局反映。",
         "监督电话：0730-7654321",
         "",
-        "示例县人力资源和社会保障局",
-        "2024年6月12日",
+        "示例县民政局",
+        "2025年5月12日",
     ]) + "\r\n"
     path.write_bytes(text.encode("gbk"))
 
@@ -108,15 +108,15 @@ def audit_pdf(path: Path) -> None:
     pdfmetrics.registerFont(UnicodeCIDFont(font))
     page = canvas.Canvas(str(path), invariant=1)
     page.setAuthor("黄某某")
-    page.setTitle("示例县城南大道竣工决算审计报告")
+    page.setTitle("示例县滨江路改造工程结算审计报告")
     lines = [
         ("示例县审计局", 18),
         ("示审报〔2024〕5号", 14),
-        ("示例县城南大道竣工决算审计报告", 16),
-        ("一、项目概况。城南大道全长3.2公里，概算投资8600万元。", 12),
+        ("示例县滨江路改造工程结算审计报告", 16),
+        ("一、项目概况。滨江路改造全长2.1公里，合同价5200万元。", 12),
         ("二、审计发现。施工单位项目经理身份证号 ", 12),
         ("联系电话 ", 12),
-        ("三、审计意见。建议建设单位核减工程款126.4万元。", 12),
+        ("三、审计意见。建议建设单位核减结算款73.5万元。", 12),
         ("示例县审计局", 12),
         ("2024年9月20日", 12),
     ]
@@ -138,29 +138,29 @@ def audit_pdf(path: Path) -> None:
 def portal_html(path: Path) -> None:
     path.write_text("""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="ArticleTitle" content="示例县人民政府办公室关于做好春节期间烟花爆竹安全管理工作的通知">
-<meta name="PubDate" content="2024-01-29 09:00">
-<title>示例县人民政府办公室关于做好春节期间烟花爆竹安全管理工作的通知_示例县人民政府</title>
+<meta name="ArticleTitle" content="示例县人民政府办公室关于做好汛期地质灾害防范工作的通知">
+<meta name="PubDate" content="2025-05-20 09:00">
+<title>示例县人民政府办公室关于做好汛期地质灾害防范工作的通知_示例县人民政府</title>
 <style>.nav a{margin:0 12px}.seo-links{display:none}</style></head>
 <body>
 <div class="nav"><a href="/">首页</a><a href="/zwgk/">政务公开</a><a href="/zwfw/">政务服务</a><a href="/hdjl/">互动交流</a></div>
-<div class="crumb">当前位置：首页 &gt; 政务公开 &gt; 县政府办文件</div>
+<div class="crumb">当前位置：首页 &gt; 政务公开 &gt; 通知公告</div>
 <table class="xxgk">
-<tr><th>索引号：</th><td>11430000MB0000000X/2024-00018</td><th>主题分类：</th><td>安全生产</td></tr>
-<tr><th>发布机构：</th><td>示例县人民政府办公室</td><th>成文日期：</th><td>2024-01-26</td></tr>
-<tr><th>文号：</th><td>示政办发〔2024〕3号</td><th>公开方式：</th><td>主动公开</td></tr>
+<tr><th>索引号：</th><td>11430000MB0000000X/2025-00031</td><th>主题分类：</th><td>防灾减灾</td></tr>
+<tr><th>发布机构：</th><td>示例县人民政府办公室</td><th>成文日期：</th><td>2025-05-19</td></tr>
+<tr><th>文号：</th><td>示政办发〔2025〕9号</td><th>公开方式：</th><td>主动公开</td></tr>
 </table>
-<h1 class="article-title">示例县人民政府办公室关于做好春节期间烟花爆竹安全管理工作的通知</h1>
+<h1 class="article-title">示例县人民政府办公室关于做好汛期地质灾害防范工作的通知</h1>
 <div id="zoom">
-<p>各乡镇人民政府，县直各单位：</p>
-<p>为切实做好春节期间烟花爆竹安全管理工作，保障人民群众生命财产安全，经县人民政府同意，现就有关事项通知如下。</p>
-<p>一、严格落实禁限放规定。县城规划区内全年禁止燃放烟花爆竹。</p>
-<p>二、加强销售环节监管。未取得零售许可证的，一律不得销售。</p>
-<p>举报电话：12345</p>
-<p style="text-align:right">示例县人民政府办公室<br>2024年1月26日</p>
+<p>各乡镇人民政府，县直有关单位：</p>
+<p>我县已进入主汛期，强降雨引发滑坡、崩塌、泥石流的风险明显上升。经县人民政府同意，现就做好汛期地质灾害防范工作通知如下。</p>
+<p>一、开展隐患排查。对已查明的地质灾害隐患点逐一落实监测责任人。</p>
+<p>二、及时转移避险。接到预警后，按预案组织受威胁群众转移。</p>
+<p>值班电话：0730-6543210；也可拨打12345政务服务便民热线。</p>
+<p style="text-align:right">示例县人民政府办公室<br>2025年5月19日</p>
 <p>（此件公开发布）</p>
 </div>
-<div class="seo-links"><a href="http://example.invalid/">澳门新葡京娱乐场 线上开户送58元 24小时在线出款</a></div>
+<div class="seo-links"><a href="http://example.invalid/">葡京娱乐场 新用户开户送体验金 真人百家乐在线</a></div>
 <div class="footer">主办：示例县人民政府办公室　网站标识码：4300000001</div>
 </body></html>
 """, encoding="utf-8")
@@ -192,10 +192,10 @@ def clean_docx(path: Path) -> None:
 
 
 def main() -> None:
-    notice_docx(HERE / "01-示例县农机报废更新补贴通知.docx")
-    notice_txt(HERE / "02-示例县事业单位拟聘用人员公示.txt")
-    audit_pdf(HERE / "03-示例县城南大道竣工决算审计报告.pdf")
-    portal_html(HERE / "04-示例县烟花爆竹安全管理通知.html")
+    notice_docx(HERE / "01-示例县春季动物疫病免疫通知.docx")
+    notice_txt(HERE / "02-示例县社区工作者拟录用人员公示.txt")
+    audit_pdf(HERE / "03-示例县滨江路改造工程结算审计报告.pdf")
+    portal_html(HERE / "04-示例县汛期地质灾害防范通知.html")
     secret_ofd(HERE / "05-某某市政务公开保密审查通知.ofd")
     clean_docx(HERE / "06-示例县政务公开工作要点.docx")
 

@@ -14,20 +14,20 @@ from docx.shared import Pt, RGBColor
 
 W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
-TITLE = "谷城县农业农村局关于做好农机报废补贴工作的通知"
+TITLE = "示例县农业农村局关于开展春季动物防疫工作的通知"
 BODY = "各乡镇农业服务中心：现将有关事项通知如下。"
 TABLE_CELL = "申请人联系电话"
 HEADER = "秘密★1年"
-FOOTER = "谷城县农业农村局印发"
+FOOTER = "示例县农业农村局印发"
 HIDDEN = "（内部掌握：对某某的申请暂缓审批。）"
 WHITE = "经办人：吴某某 13900000000"
 TINY = "极小字号的备注"
-COMMENT = "请与张某某再核实，他手机13907085532"
+COMMENT = "请与张某某再核实，他手机13800007788"
 DELETED = "其中某村书记因涉嫌违纪已被留置，暂未通报。"
 INSERTED = "新增的一句话。"
 FOOTNOTE = "脚注：数据来源于县统计局。"
 TEXTBOX = "文本框里的联系人电话"
-AUTHOR, LAST_MODIFIED_BY, COMPANY, CUSTOM = "庞某萍", "梁某杰", "谷城县农业农村局", "内部编号 NB-7"
+AUTHOR, LAST_MODIFIED_BY, COMPANY, CUSTOM = "孔某萍", "严某杰", "示例县农业农村局", "内部编号 NB-7"
 
 
 def rich_docx(path: Path) -> Path:

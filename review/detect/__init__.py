@@ -1,0 +1,1 @@
+"""Detection: rule packs compiled into one engine, validators, masking and the address gazetteer."""

@@ -1,0 +1,249 @@
+"""The detection engine: all rule packs compiled into one pass over a Document.
+
+Stages, cheapest first, each able to say why it dropped a candidate:
+
+    keyword prefilter  one Aho-Corasick pass (ahocorasick-rs) finds every keyword, term and context
+                       word of every rule; a rule with keywords runs only if one of them occurs
+    candidates         literal terms (from that same pass) and regexes
+    scope              head-of-document, visible or hidden text only, as the rule says
+    allow              exceptions written in the rule
+    validator          checksums and registries (review.detect.validators)
+    context            words within a window raise or lower the score
+    filters            small named false-positive filters (review.detect.filters)
+    threshold          below min_score dropped; severity from the score
+    merge              overlapping flags of one category: the strongest kept
+
+The engine is built once per process and rule set (`engine_for`), then reused for every document.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import ahocorasick_rs
+
+from review.detect import filters as filter_functions
+from review.document import Document
+from review.flags import make_flag
+from review.report import SEVERITY_ORDER, ExplanationStep, Flag
+from review.rules import Rule, RuleSet
+
+HEAD_LINES = 10  # a 版头 marking sits in the first lines of the document
+_SEVERITY_BELOW = {"high": "medium", "medium": "low", "low": "info", "info": "info"}
+_CLAUSE_END = "，,；;。！？!?\n\t"
+_SENTENCE_END = "；;。！？!?\n"
+
+
+@dataclass
+class Candidate:
+    rule: "CompiledRule"
+    start: int
+    end: int
+    score: float
+    steps: list[ExplanationStep] = field(default_factory=list)
+    severity: str | None = None
+
+
+class CompiledRule:
+    def __init__(self, rule: Rule):
+        self.rule = rule
+        flags = lambda p: re.I if "i" in p.flags else 0  # noqa: E731
+        self.patterns = [(re.compile(p.regex, flags(p)), p.score) for p in rule.patterns]
+        self.allow = [re.compile(a) for a in rule.allow]
+        self.filters = [filter_functions.get(name) for name in rule.filters]
+        self.validator = None
+        if rule.validator:
+            from review.detect.validators import VALIDATORS
+            self.validator = VALIDATORS[rule.validator]
+
+
+class Engine:
+    def __init__(self, rules: RuleSet):
+        self.rules = [CompiledRule(r) for r in rules.rules.values() if r.patterns or r.terms]
+        words = set()
+        for compiled in self.rules:
+            r = compiled.rule
+            words.update(r.keywords, r.terms, r.context.words, r.context.negative)
+        self.words = sorted(w for w in words if w)
+        self.automaton = ahocorasick_rs.AhoCorasick(self.words) if self.words else None
+
+    # -- the pass ---------------------------------------------------------------------------------
+    def detect(self, document: Document) -> list[Flag]:
+        text = document.text
+        positions = self._find_words(text)
+        head_end = _head_end(document)
+        candidates: list[Candidate] = []
+        for compiled in self.rules:
+            rule = compiled.rule
+            if rule.keywords and not any(positions.get(k) for k in rule.keywords):
+                continue
+            for candidate in self._candidates(compiled, text, positions):
+                if self._in_scope(rule, candidate, document, head_end) and self._judge(candidate, text, positions,
+                                                                                    document):
+                    candidates.append(candidate)
+        return [self._flag(c, document) for c in _merge(candidates)]
+
+    def _find_words(self, text: str) -> dict[str, list[int]]:
+        positions: dict[str, list[int]] = {}
+        if self.automaton is None:
+            return positions
+        for index, start, _ in self.automaton.find_matches_as_indexes(text, overlapping=True):
+            positions.setdefault(self.words[index], []).append(start)
+        return positions
+
+    def _candidates(self, compiled: CompiledRule, text: str, positions):
+        rule = compiled.rule
+        for term in rule.terms:
+            for start in positions.get(term, ()):
+                yield Candidate(compiled, start, start + len(term), rule.term_score,
+                                [ExplanationStep(stage="keyword", detail=f"term «{term}»", outcome="matched")])
+        for number, (pattern, score) in enumerate(compiled.patterns):
+            for match in pattern.finditer(text):
+                group = "value" if "value" in pattern.groupindex and match.group("value") is not None else 0
+                start, end = match.span(group)
+                if start == end:
+                    continue
+                yield Candidate(compiled, start, end, score,
+                                [ExplanationStep(stage="pattern", detail=f"pattern {number + 1}: {pattern.pattern[:80]}",
+                                                 outcome="matched")])
+
+    @staticmethod
+    def _in_scope(rule: Rule, candidate: Candidate, document: Document, head_end: int) -> bool:
+        if rule.scope == "all":
+            return True
+        block = document.locate(candidate.start)
+        if block is None:
+            return False
+        if rule.scope == "visible":
+            return block.hidden is None
+        if rule.scope == "hidden":
+            return block.hidden is not None
+        # head: the first lines of the body, or a page header/footer (where markings are printed)
+        return block.hidden is None and (candidate.start < head_end or block.location.part in ("header", "footer"))
+
+    def _judge(self, candidate: Candidate, text: str, positions, document: Document) -> bool:
+        compiled, rule = candidate.rule, candidate.rule.rule
+        value = text[candidate.start:candidate.end]
+        for allow in compiled.allow:
+            if allow.search(value):
+                candidate.steps.append(ExplanationStep(stage="filter", detail=f"allow {allow.pattern}",
+                                                       outcome="dropped"))
+                return False
+        if compiled.validator is not None:
+            check = compiled.validator(value)
+            candidate.steps.append(ExplanationStep(stage="validator", detail=f"{rule.validator}: {check.detail}",
+                                                   outcome="valid" if check.ok else "invalid"))
+            if not check.ok:
+                return False
+            candidate.score = min(1.0, candidate.score + 0.3)
+        context = rule.context
+        lo, hi = candidate.start - context.window, candidate.end + context.window
+        seen = [w for w in context.words if _near(positions.get(w), lo, hi, candidate)]
+        against = [w for w in context.negative if _near(positions.get(w), lo, hi, candidate)]
+        if context.words or context.negative:
+            if seen:
+                candidate.score = min(1.0, candidate.score + context.boost)
+            if against:
+                candidate.score = max(0.0, candidate.score - context.penalty)
+            candidate.steps.append(ExplanationStep(
+                stage="context", detail=f"within {context.window} characters: "
+                + (f"raising {', '.join(seen)}" if seen else "no raising word")
+                + (f"; lowering {', '.join(against)}" if against else ""),
+                outcome=f"score {candidate.score:.2f}"))
+            if context.require and not seen:
+                return False
+        for check in compiled.filters:
+            verdict = check(candidate, text, document)
+            if verdict is None:
+                continue
+            outcome, reason = verdict
+            candidate.steps.append(ExplanationStep(stage="filter", detail=f"{check.__name__}: {reason}",
+                                                   outcome=outcome))
+            if outcome == "drop":
+                return False
+            candidate.severity = "info"
+        if candidate.score < rule.min_score:
+            return False
+        if candidate.severity is None:
+            candidate.severity = rule.severity if candidate.score >= 0.7 else _SEVERITY_BELOW[rule.severity]
+        candidate.steps.append(ExplanationStep(
+            stage="threshold", detail=f"score {candidate.score:.2f} (min {rule.min_score:.2f}; full severity from 0.70)",
+            outcome=candidate.severity))
+        _expand(candidate, text, rule.expand)
+        return True
+
+    @staticmethod
+    def _flag(candidate: Candidate, document: Document) -> Flag:
+        rule = candidate.rule.rule
+        text = document.text[candidate.start:candidate.end]
+        suggestion = None
+        if rule.mask:
+            from review.detect.masking import mask
+            suggestion = f"{rule.suggestion}：{mask(rule.mask, text)}"
+        return make_flag(rule, document, text=text, start=candidate.start, end=candidate.end,
+                         summary=f"{rule.name}", steps=candidate.steps, score=round(candidate.score, 2),
+                         suggestion=suggestion, severity=candidate.severity)
+
+
+def _near(starts: list[int] | None, lo: int, hi: int, candidate: Candidate) -> bool:
+    """A context word starting within [lo, hi) that is not the candidate itself."""
+    if not starts:
+        return False
+    i = bisect.bisect_left(starts, max(lo, 0))
+    while i < len(starts) and starts[i] < hi:
+        if not (candidate.start <= starts[i] < candidate.end):
+            return True
+        i += 1
+    return False
+
+
+def _expand(candidate: Candidate, text: str, how: str) -> None:
+    """Widen a keyword hit to its clause or sentence, so the approver sees the statement, not a word."""
+    if how == "none":
+        return
+    stops = _CLAUSE_END if how == "clause" else _SENTENCE_END
+    start, end = candidate.start, candidate.end
+    while start > 0 and text[start - 1] not in stops and candidate.end - start < 120:
+        start -= 1
+    while end < len(text) and text[end] not in stops and end - candidate.start < 160:
+        end += 1
+    while start < end and text[start] in " \u3000\t":
+        start += 1
+    candidate.start, candidate.end = start, end
+
+
+def _head_end(document: Document) -> int:
+    lines = 0
+    for block in document.blocks:
+        if block.hidden is not None:
+            break
+        if block.location.part in ("header", "footer"):
+            continue
+        lines += block.text.count("\n") + 1
+        if lines >= HEAD_LINES:
+            return block.end
+    return document.visible_end
+
+
+def _merge(candidates: list[Candidate]) -> list[Candidate]:
+    """Overlapping candidates of one category: keep the strongest (severity, score, length)."""
+    def strength(c: Candidate):
+        return (SEVERITY_ORDER[c.severity], c.score, c.end - c.start)
+
+    kept: list[Candidate] = []
+    by_category: dict[str, list[Candidate]] = {}
+    for candidate in sorted(candidates, key=strength, reverse=True):
+        group = by_category.setdefault(candidate.rule.rule.category, [])
+        if any(c.start < candidate.end and candidate.start < c.end for c in group):
+            continue
+        group.append(candidate)
+        kept.append(candidate)
+    return sorted(kept, key=lambda c: c.start)
+
+
+@lru_cache(maxsize=8)
+def engine_for(rules: RuleSet) -> Engine:
+    return Engine(rules)
