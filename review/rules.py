@@ -13,6 +13,8 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
+import datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -82,6 +84,7 @@ class RulePack(BaseModel):
 
     pack: str
     version: str
+    effective: date | None = Field(None, description="the pack applies from this date (ISO)")
     description: str = ""
     rules: list[Rule]
     disable: list[str] = []  # rule ids of earlier packs that this pack switches off
@@ -130,8 +133,9 @@ class RuleSet:
     """All active rules by id, from the shipped packs then the configured ones."""
 
     def __init__(self, packs: list[RulePack]):
-        self.packs = packs
         self.rules: dict[str, Rule] = {}
+        today = datetime.date.today()
+        self.packs = packs = [p for p in packs if p.effective is None or p.effective <= today]
         for pack in packs:
             for rule_id in pack.disable:
                 self.rules.pop(rule_id, None)

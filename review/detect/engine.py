@@ -45,6 +45,10 @@ class Candidate:
     score: float
     steps: list[ExplanationStep] = field(default_factory=list)
     severity: str | None = None
+    trigger: tuple[int, int] = (0, 0)  # the match itself, before widening to its clause
+
+    def __post_init__(self):
+        self.trigger = (self.start, self.end)
 
 
 class CompiledRule:
@@ -155,6 +159,7 @@ class Engine:
                 outcome=f"score {candidate.score:.2f}"))
             if context.require and not seen:
                 return False
+        _expand(candidate, text, rule.expand)  # filters judge the statement, not the trigger word
         for check in compiled.filters:
             verdict = check(candidate, text, document)
             if verdict is None:
@@ -172,7 +177,6 @@ class Engine:
         candidate.steps.append(ExplanationStep(
             stage="threshold", detail=f"score {candidate.score:.2f} (min {rule.min_score:.2f}; full severity from 0.70)",
             outcome=candidate.severity))
-        _expand(candidate, text, rule.expand)
         return True
 
     @staticmethod

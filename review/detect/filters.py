@@ -40,9 +40,10 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 def is_masked_name(candidate, text, document):
     """张×× / 欧阳×× in a list: a name masked on purpose, not a placeholder left by the drafter."""
-    before = text[max(0, candidate.start - 3):candidate.start]
-    after = text[candidate.end:candidate.end + 1]
-    if (candidate.end - candidate.start <= 2 and before and _CJK.match(before[-1])
+    start, end = candidate.trigger
+    before = text[max(0, start - 3):start]
+    after = text[end:end + 1]
+    if (end - start <= 2 and before and _CJK.match(before[-1])
             and (len(before) < 2 or not _CJK.match(before[-2]) or len(before) == 3 and not _CJK.match(before[0]))
             and not _CJK.match(after or " ")):
         return "drop", "a masked name"
@@ -96,7 +97,20 @@ def is_quoted_principle(candidate, text, document):
     return None
 
 
-FILTERS = {f.__name__: f for f in (is_masked, is_masked_name, is_public_service_number, is_office_phone, is_in_doc_number,
+_POLICY_VERBS = re.compile(r"(健全|完善|防范|化解|妥善处置|查处|打击|遏制|推进|坚持|稳妥|积极|依法|机制|制度|违法行为|不法行为|"
+                           r"应当|必须|要有|要坚决|要约谈|置换|专项债|治理|解决|根治|严防|处理|增强|问题)")
+
+
+def is_general_policy(candidate, text, document):
+    """A policy statement about a kind of risk ("有效防范债务风险", "依法处置群体性事件") names no case: no
+    figure, no person, only governance verbs. Real findings state facts: amounts, counts, names."""
+    clause = text[candidate.start:candidate.end]
+    if not re.search(r"\d", clause) and _POLICY_VERBS.search(clause):
+        return "drop", "general policy statement"
+    return None
+
+
+FILTERS = {f.__name__: f for f in (is_general_policy, is_masked, is_masked_name, is_public_service_number, is_office_phone, is_in_doc_number,
                                    is_official_in_office, is_quoted_principle)}
 
 
