@@ -28,6 +28,8 @@ BLACK = (0, 0, 0)
 WHITE = (1, 1, 1)
 DARK_BLUE = (0.05, 0.1, 0.2)
 
+ID_NUMBER = "45030519920417302X"  # invented; the check digit is valid (GB 11643)
+
 
 def _canvas(path, **kw) -> canvas.Canvas:
     return canvas.Canvas(str(path), pagesize=A4, invariant=1, **kw)
@@ -229,14 +231,14 @@ def tricky_pdf(path) -> Path:
     a Chinese line, and text turned 90 degrees (a margin note or seal caption)."""
     c = _canvas(path)
     c.setFont(FONT, 20)
-    c.drawString(LEFT, TOP, "关于职工安置有关情况的报")
+    c.drawString(LEFT, TOP, "关于项目资金使用情况的报")
     c.drawString(290, TOP - 32, "告")
     c.setFont(FONT, 14)
     c.drawString(LEFT, TOP - 70, "加粗的标题文字")
     c.drawString(LEFT + 0.3, TOP - 70, "加粗的标题文字")
     c.drawString(LEFT, TOP - 100, "身份证号码：")
     c.setFont("Helvetica", 14)
-    c.drawString(LEFT + 84, TOP - 100, "36080219810715331X")
+    c.drawString(LEFT + 84, TOP - 100, ID_NUMBER)
     c.setFont(FONT, 14)
     c.drawString(LEFT, TOP - 130, "正文照常排列，不受影响。")
     c.saveState()

@@ -27,23 +27,23 @@ DOWNWARD = """\
 000123
 秘密★1年
 特急
-青石县人民政府办公室文件
-青政办发〔2024〕15号
+示例县人民政府办公室文件
+示政办发〔2023〕41号
 ━━━━━━━━━━━━━━━━━━━━━━━━
-青石县人民政府办公室关于做好2024年春季
-农业生产和防汛准备工作的通知
+示例县人民政府办公室关于切实做好2023年秋冬季
+农村道路交通安全工作的通知
 各乡镇人民政府，县直各单位：
-为做好今年春季农业生产工作，经县人民政府同意，现将有关事项通知如下：
-一、提高思想认识。各单位要把春耕生产摆上重要位置。
-二、加强组织保障。请于3月20日前报送工作方案。
-附件：1.春季农业生产重点任务分工表
-2.防汛物资储备情况统计表
-青石县人民政府办公室
-二〇二四年三月五日
+为做好今冬明春农村道路交通安全工作，经县人民政府研究，现将有关事项通知如下：
+一、压实工作责任。各单位要把农村客运安全摆上重要位置。
+二、加强隐患排查。请于10月20日前报送排查台账。
+附件：1.秋冬季道路交通安全重点任务分工表
+2.农村客运车辆安全检查情况统计表
+示例县人民政府办公室
+二〇二三年九月十二日
 （此件公开发布）
-抄送：县委办公室，县人大常委会办公室，
+抄送：市人民政府办公室，县委办公室，县人大常委会办公室，
 县政协办公室。
-青石县人民政府办公室        2024年3月6日印发
+示例县人民政府办公室        2023年9月13日印发
 """
 
 
@@ -54,92 +54,92 @@ def test_full_downward_document():
     assert meta.classification.term == "1年"
     assert meta.classification.raw == "秘密★1年"
     assert meta.urgency == "特急"
-    assert meta.issuer_mark == "青石县人民政府办公室文件"
-    assert meta.doc_number == "青政办发〔2024〕15号"
+    assert meta.issuer_mark == "示例县人民政府办公室文件"
+    assert meta.doc_number == "示政办发〔2023〕41号"
     assert meta.signer is None
-    assert meta.title == "青石县人民政府办公室关于做好2024年春季农业生产和防汛准备工作的通知"
+    assert meta.title == "示例县人民政府办公室关于切实做好2023年秋冬季农村道路交通安全工作的通知"
     assert meta.doc_type == "通知"
     assert meta.recipients == "各乡镇人民政府，县直各单位"
-    assert meta.attachments == ["春季农业生产重点任务分工表", "防汛物资储备情况统计表"]
-    assert meta.signature == "青石县人民政府办公室"
-    assert meta.date == "2024-03-05"
-    assert meta.date_raw == "二〇二四年三月五日"
+    assert meta.attachments == ["秋冬季道路交通安全重点任务分工表", "农村客运车辆安全检查情况统计表"]
+    assert meta.signature == "示例县人民政府办公室"
+    assert meta.date == "2023-09-12"
+    assert meta.date_raw == "二〇二三年九月十二日"
     assert meta.note == "（此件公开发布）"
     assert meta.declared_attribute == "proactive"
-    assert meta.cc == "县委办公室，县人大常委会办公室，县政协办公室"
-    assert meta.printed_by == "青石县人民政府办公室"
-    assert meta.printed_date == "2024-03-06"
+    assert meta.cc == "市人民政府办公室，县委办公室，县人大常委会办公室，县政协办公室"
+    assert meta.printed_by == "示例县人民政府办公室"
+    assert meta.printed_date == "2023-09-13"
     assert meta.index_number is None and meta.publisher is None and meta.publish_date is None
 
 
 def test_request_with_signer_on_number_line():
     lines = [
-        "青石县水利局文件",
-        "青水文〔2024〕7号              签发人：王某某",
-        "青石县水利局关于申请追加防汛资金的请示",
+        "示例县教育局文件",
+        "示教文〔2023〕18号              签发人：王某某",
+        "示例县教育局关于申请拨付农村学校校舍维修经费的请示",
         "县人民政府：",
-        "今年入汛以来，我县降雨偏多，现申请追加资金。",
+        "经排查，我县部分农村学校校舍老化，现申请拨付维修经费。",
         "妥否，请批示。",
-        "附件：资金测算表",
-        "青石县水利局",
-        "2024年5月8日",
+        "附件：维修经费测算表",
+        "示例县教育局",
+        "2023年6月19日",
         "（此件依申请公开）",
     ]
     meta = extract_gongwen(make_doc(lines))
-    assert meta.doc_number == "青水文〔2024〕7号"
+    assert meta.doc_number == "示教文〔2023〕18号"
     assert meta.signer == "王某某"
     assert meta.doc_type == "请示"
     assert meta.recipients == "县人民政府"
-    assert meta.attachments == ["资金测算表"]
-    assert meta.date == "2024-05-08"
+    assert meta.attachments == ["维修经费测算表"]
+    assert meta.date == "2023-06-19"
     assert meta.declared_attribute == "on_request"
 
 
 def test_signer_before_number_and_several_signers():
-    meta = extract_gongwen(make_doc(["签发人：张三  李四   青水文[2024]8号", "关于某事项的报告", "县人民政府："]))
-    assert meta.doc_number == "青水文[2024]8号"
+    meta = extract_gongwen(make_doc(["签发人：张三  李四   示教文[2023]19号", "关于某事项的报告", "县人民政府："]))
+    assert meta.doc_number == "示教文[2023]19号"
     assert meta.signer == "张三 李四"
     assert meta.doc_type == "报告"
 
 
 def test_meeting_minutes():
     lines = [
-        "青石县人民政府",
+        "示例县人民政府",
         "专题会议纪要",
-        "〔2024〕12号",
-        "关于城区停车泊位设置有关问题的会议纪要",
-        "2024年4月18日，副县长在县政府会议室主持召开专题会议。会议纪要如下：",
-        "一、同意设置临时停车泊位。",
+        "〔2023〕5号",
+        "关于县城老旧小区雨污分流改造有关问题的会议纪要",
+        "2023年7月11日，副县长召集县住建、财政等部门就雨污分流改造进行专题研究。会议纪要如下：",
+        "一、同意将雨污分流改造纳入年度计划。",
         "出席：张某　李某",
-        "分送：县交通运输局，县公安局。",
-        "青石县人民政府办公室        2024年4月22日印发",
+        "分送：县住房和城乡建设局，县财政局。",
+        "示例县人民政府办公室        2023年7月13日印发",
     ]
     meta = extract_gongwen(make_doc(lines))
-    assert meta.title == "关于城区停车泊位设置有关问题的会议纪要"
+    assert meta.title == "关于县城老旧小区雨污分流改造有关问题的会议纪要"
     assert meta.doc_type == "会议纪要"
-    assert meta.doc_number == "〔2024〕12号"
-    assert meta.issuer_mark == "青石县人民政府专题会议纪要"
-    assert meta.cc == "县交通运输局，县公安局"
-    assert meta.printed_date == "2024-04-22"
+    assert meta.doc_number == "〔2023〕5号"
+    assert meta.issuer_mark == "示例县人民政府专题会议纪要"
+    assert meta.cc == "县住房和城乡建设局，县财政局"
+    assert meta.printed_date == "2023-07-13"
 
 
 def test_header_only_marking():
-    lines = ["青石县人民政府办公室", "青政办内通〔2024〕7号", "关于近期有关情况的通报", "各乡镇：", "正文。"]
+    lines = ["示例县人民政府办公室", "示政办内通〔2023〕4号", "关于近期有关情况的通报", "各乡镇：", "正文。"]
     meta = extract_gongwen(make_doc(lines, header=["秘密★6个月"]))
     assert meta.classification is not None
     assert (meta.classification.level, meta.classification.term) == ("秘密", "6个月")
     assert meta.doc_type == "通报"
-    assert meta.issuer_mark == "青石县人民政府办公室"
+    assert meta.issuer_mark == "示例县人民政府办公室"
 
 
 def test_header_marking_beside_other_text():
-    meta = extract_gongwen(make_doc(["关于某事的通知"], header=["青石县人民政府  机密★10年"]))
+    meta = extract_gongwen(make_doc(["关于某事的通知"], header=["示例县人民政府  机密★10年"]))
     assert meta.classification.raw == "机密★10年"
 
 
 def test_principle_sentence_is_not_a_marking():
     lines = [
-        "青石县人民政府关于做好政府信息公开工作的通知",
+        "示例县人民政府关于加强保密管理工作的通知",
         "各乡镇人民政府：",
         "涉及国家秘密、商业秘密和个人隐私的信息不予公开。",
         "秘密",  # deep in the body, a bare word is not a 版头 marking
@@ -172,7 +172,7 @@ def test_classification_forms(line, level, term):
 
 
 def test_work_secret_raw():
-    meta = extract_gongwen(make_doc(["内部资料 注意保存", "网络舆情信息专报", "第15期"]))
+    meta = extract_gongwen(make_doc(["内部资料 注意保存", "社情民意信息专报", "第8期"]))
     assert meta.classification.raw == "内部资料 注意保存"
     assert meta.doc_type == "专报"
 
@@ -187,49 +187,49 @@ def test_urgency_and_copy_number_on_one_line():
 
 
 def test_agency_line_then_title_and_number_after():
-    lines = ["青石县市场监督管理局", "行政处罚决定书", "青市监处罚〔2024〕23号", "当事人：某某公司",
-             "本局认为，当事人的行为违法。", "青石县市场监督管理局", "2024年4月16日"]
+    lines = ["示例县市场监督管理局", "行政处罚决定书", "示市监罚〔2023〕56号", "当事人：某某公司",
+             "本局认为，当事人的行为违法。", "示例县市场监督管理局", "2023年8月2日"]
     meta = extract_gongwen(make_doc(lines))
-    assert meta.issuer_mark == "青石县市场监督管理局"
+    assert meta.issuer_mark == "示例县市场监督管理局"
     assert meta.title == "行政处罚决定书"
     assert meta.doc_type == "行政处罚决定书"
-    assert meta.doc_number == "青市监处罚〔2024〕23号"
-    assert meta.signature == "青石县市场监督管理局"
+    assert meta.doc_number == "示市监罚〔2023〕56号"
+    assert meta.signature == "示例县市场监督管理局"
 
 
 def test_title_wrapped_at_agency_name():
-    lines = ["青石县人民政府办公室", "关于印发《青石县工作要点》", "的通知", "各乡镇："]
+    lines = ["示例县人民政府办公室", "关于印发《示例县工作要点》", "的通知", "各乡镇："]
     meta = extract_gongwen(make_doc(lines))
-    assert meta.title == "青石县人民政府办公室关于印发《青石县工作要点》的通知"
+    assert meta.title == "示例县人民政府办公室关于印发《示例县工作要点》的通知"
     assert meta.doc_type == "通知"
     assert meta.issuer_mark is None
 
 
 def test_title_wrapped_inside_the_doc_type():
-    lines = ["青石县人力资源和社会保障局", "青人社文〔2024〕31号", "青石县人力资源和社会保障局关于某某",
-             "公司破产重整涉及职工安置有关情况的报", "告", "县人民政府："]
+    lines = ["示例县商务局", "示商文〔2023〕27号", "示例县商务局关于某某公司",
+             "外贸订单下滑及生产经营有关情况的报", "告", "县人民政府："]
     meta = extract_gongwen(make_doc(lines))
-    assert meta.title == "青石县人力资源和社会保障局关于某某公司破产重整涉及职工安置有关情况的报告"
+    assert meta.title == "示例县商务局关于某某公司外贸订单下滑及生产经营有关情况的报告"
     assert meta.doc_type == "报告"
     assert meta.recipients == "县人民政府"
 
 
 def test_draft_note_after_title():
-    meta = extract_gongwen(make_doc(["青石县人居环境整治实施方案", "（征求意见稿）", "一、目标任务"]))
-    assert meta.title == "青石县人居环境整治实施方案（征求意见稿）"
+    meta = extract_gongwen(make_doc(["示例县农村生活垃圾治理实施方案", "（征求意见稿）", "一、主要目标"]))
+    assert meta.title == "示例县农村生活垃圾治理实施方案（征求意见稿）"
     assert meta.doc_type == "实施方案"
 
 
 def test_attributes_from_lines_and_portal():
     meta = extract_gongwen(make_doc(["关于某事项的通知", "正文。", "公开属性：主动公开"]))
     assert meta.declared_attribute == "proactive"
-    portal = {"索引号": "11452300MB1234567X/2024-00012", "发布机构": "青石县人民政府办公室",
-              "文号": "青政办发〔2024〕15号", "发布日期": "2024-03-08 10:21", "公开方式：": "依申请公开"}
+    portal = {"索引号": "11452300MB1234567X/2023-00031", "发布机构": "示例县人民政府办公室",
+              "文号": "示政办发〔2023〕41号", "发布日期": "2023-09-15 10:21", "公开方式：": "依申请公开"}
     meta = extract_gongwen(make_doc(["关于某事项的通知", "正文。"], fmt="html", metadata={"portal": portal}))
-    assert meta.index_number == "11452300MB1234567X/2024-00012"
-    assert meta.publisher == "青石县人民政府办公室"
-    assert meta.publish_date == "2024-03-08"
-    assert meta.doc_number == "青政办发〔2024〕15号"
+    assert meta.index_number == "11452300MB1234567X/2023-00031"
+    assert meta.publisher == "示例县人民政府办公室"
+    assert meta.publish_date == "2023-09-15"
+    assert meta.doc_number == "示政办发〔2023〕41号"
     assert meta.declared_attribute == "on_request"
     # the 附注 outranks the portal
     meta = extract_gongwen(make_doc(["关于某事项的通知", "（此件不予公开）"], metadata={"portal": portal}))
@@ -248,13 +248,13 @@ def test_notes(note, attribute):
 
 
 def test_html_meta_title_wins():
-    metadata = {"html_meta": {"ArticleTitle": "青石县人民政府关于某事项的批复"}, "html_title": "首页_青石县"}
-    meta = extract_gongwen(make_doc(["首页", "政务公开", "青石县人民政府关于某事项的批复"], fmt="html",
+    metadata = {"html_meta": {"ArticleTitle": "示例县人民政府关于某事项的批复"}, "html_title": "首页_示例县"}
+    meta = extract_gongwen(make_doc(["首页", "政务公开", "示例县人民政府关于某事项的批复"], fmt="html",
                                     metadata=metadata))
-    assert meta.title == "青石县人民政府关于某事项的批复"
+    assert meta.title == "示例县人民政府关于某事项的批复"
     assert meta.doc_type == "批复"
     meta = extract_gongwen(make_doc(["首页", "政务公开"], fmt="html",
-                                    metadata={"html_title": "青石县人民政府关于某事项的通告_青石县人民政府门户网站"}))
+                                    metadata={"html_title": "示例县人民政府关于某事项的通告_示例县人民政府门户网站"}))
     assert meta.doc_type == "通告"
 
 
@@ -291,7 +291,7 @@ def test_shuffled_elements_never_raise(lines):
 
 # --- helpers ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("text", [
-    "谷农发〔2024〕9号", "国办发[2019]12号", "鲁政字（2023）15号", "京政发〔2020〕第3号", "国发(2021)1号",
+    "示农发〔2023〕6号", "国办发[2019]12号", "鲁政字（2023）15号", "京政发〔2020〕第3号", "国发(2021)1号",
     "苏政办发【2022】88号", "豫政办 〔2019〕12号", "沪府发［2018］ 7 号", "山西省人民政府令第224号",
     "省政府令 第99号", "国家税务总局公告2020年第8号", "渝府发〔２０２２〕３２号",
 ])
@@ -300,8 +300,8 @@ def test_doc_number_forms(text):
 
 
 def test_find_doc_numbers_in_text():
-    text = "根据谷农发〔2024〕9号和国办发[2019]12号文件精神，参照《中华人民共和国财政部令第1号》，现通知如下。2024年第6次会议。"
-    assert find_doc_numbers(text) == ["谷农发〔2024〕9号", "国办发[2019]12号", "中华人民共和国财政部令第1号"]
+    text = "根据示农发〔2023〕6号和国办发[2019]12号文件精神，参照《中华人民共和国财政部令第1号》，现通知如下。2023年第6次会议。"
+    assert find_doc_numbers(text) == ["示农发〔2023〕6号", "国办发[2019]12号", "中华人民共和国财政部令第1号"]
     assert find_doc_numbers("依据国家数据局令第1号") == ["国家数据局令第1号"]
     assert find_doc_numbers("") == []
     assert find_doc_numbers("〔2024〕号") == []  # a placeholder is not a number
@@ -311,17 +311,17 @@ def test_find_doc_numbers_in_text():
     ("2024年3月5日", "2024-03-05"), ("2024 年 3 月 5 日", "2024-03-05"), ("二〇二四年三月五日", "2024-03-05"),
     ("二○二四年十二月三十一日", "2024-12-31"), ("二零二三年十月二十日", "2023-10-20"), ("2024-03-05", "2024-03-05"),
     ("2024.3.5", "2024-03-05"), ("2024/3/5 10:21:00", "2024-03-05"), ("发布日期：2019-07-26", "2019-07-26"),
-    ("2024年2月30日", None), ("2024年X月X日", None), ("", None), (None, None), ("1998.05", None),
+    ("2023年2月29日", None), ("2023年X月X日", None), ("", None), (None, None), ("1987.11", None),
 ])
 def test_parse_date(text, iso):
     assert parse_date(text) == iso
 
 
 @pytest.mark.parametrize("title, kind", [
-    ("关于某事项的会议纪要", "会议纪要"), ("某局2023年工作总结", "工作总结"), ("关于某事项的复函", "复函"),
-    ("某县人居环境整治方案（征求意见稿）", "方案"), ("某局行政处罚决定书", "行政处罚决定书"),
+    ("关于某事项的会议纪要", "会议纪要"), ("某局2022年工作总结", "工作总结"), ("关于某事项的复函", "复函"),
+    ("某县农村公路养护方案（征求意见稿）", "方案"), ("某局行政处罚决定书", "行政处罚决定书"),
     ("关于印发《某县管理办法（试行）》的通知", "通知"), ("印发《某县管理办法》", "办法"), ("某某人员公示（第一批）", "公示"),
-    ("关于某事项的通　　知", "通知"), ("青石县人民政府令", "令"), ("某小学食堂改造工程评标报告", "评标报告"),
+    ("关于某事项的通　　知", "通知"), ("示例县人民政府令", "令"), ("某中学运动场改造项目评标报告", "评标报告"),
     ("某某新闻发布会", None), ("", None),
 ])
 def test_doc_type_of(title, kind):
@@ -360,10 +360,9 @@ def test_devset_txt_doc_types(shared_dir):
 
     devset = shared_dir / "devset"
     labels = [json.loads(line) for line in (devset / "labels.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    txt = [label for label in labels if label["format"] == "txt"]
     compared, agreed, report = 0, 0, []
-    for label in labels:
-        if label["format"] != "txt":
-            continue
+    for label in txt:
         meta = extract_gongwen(read_document(str(devset / label["file"])))
         title = re.sub(r"\s", "", meta.title or "")
         if not title or not re.sub(r"[（(][^（()）]*[)）]$", "", title).endswith(label["doc_type"]):
@@ -374,28 +373,28 @@ def test_devset_txt_doc_types(shared_dir):
         if meta.doc_type != label["doc_type"]:
             report.append(f"{label['file']}: label {label['doc_type']} ≠ {meta.doc_type}")
     print(f"\ndevset txt 文种: {agreed}/{compared} agree; " + "; ".join(report))
-    assert compared >= 7
+    assert txt and compared >= 0.75 * len(txt)  # most labelled 文种 are the title's own suffix
     assert agreed == compared
 
 
 def test_portal_rows_above_the_article_do_not_push_the_head_away():
-    rows = ["索引号：\t11452300MB1234567X/2024-00012\t主题分类：\t其他", "发布机构：\t青石县人民政府\t成文日期：\t2024-03-05",
-            "文号：\t青政发〔2024〕3号\t发布日期：\t2024-03-08", "公开方式：\t主动公开\t有效性：\t有效"]
-    head = ["000123", "机密★5年", "特急", "青石县人民政府文件", "青政发〔2024〕3号", "━━━━━━",
-            "青石县人民政府关于某事项的", "决定", "各乡镇人民政府："]
-    for metadata in ({}, {"portal": {"索引号": "11452300MB1234567X/2024-00012", "公开方式": "主动公开"}}):
+    rows = ["索引号：\t11452300MB1234567X/2023-00031\t主题分类：\t公共安全", "发布机构：\t示例县人民政府\t成文日期：\t2023-09-12",
+            "文号：\t示政发〔2023〕19号\t发布日期：\t2023-09-15", "有效性：\t有效\t公开方式：\t主动公开"]
+    head = ["000123", "机密★5年", "特急", "示例县人民政府文件", "示政发〔2023〕19号", "━━━━━━",
+            "示例县人民政府关于某事项的", "决定", "各乡镇人民政府："]
+    for metadata in ({}, {"portal": {"索引号": "11452300MB1234567X/2023-00031", "公开方式": "主动公开"}}):
         meta = extract_gongwen(make_doc(rows + head, fmt="html", metadata=metadata))
         assert meta.classification.raw == "机密★5年"
-        assert meta.title == "青石县人民政府关于某事项的决定"
+        assert meta.title == "示例县人民政府关于某事项的决定"
         assert meta.doc_type == "决定"
         assert meta.recipients == "各乡镇人民政府"
-        assert meta.index_number == "11452300MB1234567X/2024-00012"
+        assert meta.index_number == "11452300MB1234567X/2023-00031"
         assert meta.declared_attribute == "proactive"
 
 
 def test_draft_status_after_the_title():
     doc = Document(path="x", format="txt", sha256="0", size=0)
-    for i, line in enumerate(["鹿寨县人民政府办公室关于印发人居环境整治方案的通知", "（征求意见稿）", "各乡镇：", "正文。"]):
+    for i, line in enumerate(["示例县人民政府办公室关于印发农村公路养护方案的通知", "（征求意见稿）", "各乡镇：", "正文。"]):
         doc.add(line, Location(part="body", line=i + 1))
     meta = extract_gongwen(doc.finish())
     assert meta.draft_status == "征求意见稿" and meta.doc_type == "通知"

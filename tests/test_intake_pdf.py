@@ -3,6 +3,7 @@ only DocumentError for files that cannot be read. Every PDF is generated into tm
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pdf_fixtures import (DARK_BLUE, WHITE, annotation_pdf, attach_file, blank_pdf, encrypted_pdf, form_pdf,
+from pdf_fixtures import (DARK_BLUE, ID_NUMBER, WHITE, annotation_pdf, attach_file, blank_pdf, encrypted_pdf, form_pdf,
                           header_box_pdf, image_only_pdf, long_chinese_pdf, redaction_pdf, table_pdf, text_pdf,
                           tricky_pdf)
 from review import errors
@@ -20,8 +21,8 @@ from review.errors import DocumentError
 from review.intake import read_document
 from review.intake.pdf import _pdf_date, _repair_text
 
-ID_NUMBER = "36080219810715331X"
-MOBILE = "13607966238"
+MOBILE = "13907710452"  # invented
+AUTHOR = "陶建平"  # invented
 
 
 def visible_lines(document) -> list[str]:
@@ -38,8 +39,8 @@ def plumber_lines(path) -> list[str]:
 # -- text -------------------------------------------------------------------------------------------
 
 def test_chinese_text_round_trip(tmp_path):
-    pages = [["宜昌市发展和改革委员会", "关于下达2024年度市级储备粮轮换计划的通知"],
-             ["各县市区发改局：", "现将有关事项通知如下。"]]
+    pages = [["示例县农业农村局", "关于下达2023年度农机购置补贴资金的通知"],
+             ["各乡镇农业服务中心：", "现将有关事项通知如下。"]]
     path = text_pdf(tmp_path / "a.pdf", pages)
     document = read_document(str(path))
     assert document.format == "pdf"
@@ -50,12 +51,12 @@ def test_chinese_text_round_trip(tmp_path):
     assert first.part == "body" and first.bbox is not None
     x0, top, x1, bottom = first.bbox
     assert 70 < x0 < 75 and top < bottom and x1 > x0
-    assert document.visible_text.startswith("宜昌市发展和改革委员会\n关于下达")
+    assert document.visible_text.startswith("示例县农业农村局\n关于下达")
     assert not document.warnings
 
 
 @pytest.mark.parametrize("build", [
-    lambda p: table_pdf(p, [["序号", "姓名", "联系电话"], ["1", "孙丽娟", "15955812674"],
+    lambda p: table_pdf(p, [["序号", "姓名", "联系电话"], ["1", "邓秋云", MOBILE],
                             ["2", "张建国", "13800001111"]]),
     tricky_pdf,  # pdfium drops some of this text: the page must fall back to pdfplumber
     lambda p: long_chinese_pdf(p, pages=3),
@@ -80,11 +81,11 @@ def test_max_pages(tmp_path):
 
 
 def test_tables_counted_not_duplicated(tmp_path):
-    rows = [["序号", "姓名", "联系电话"], ["1", "孙丽娟", "15955812674"]]
+    rows = [["序号", "姓名", "联系电话"], ["1", "邓秋云", MOBILE]]
     path = table_pdf(tmp_path / "t.pdf", rows)
     document = read_document(str(path))
     assert document.metadata["pdf_tables"] == {1: 1}
-    assert visible_lines(document).count("1 孙丽娟 15955812674") == 1
+    assert visible_lines(document).count(f"1 邓秋云 {MOBILE}") == 1
     assert "pdf_tables" not in read_document(str(path), ScanConfig(pdf_tables=False)).metadata
 
 
@@ -102,7 +103,7 @@ def test_black_box_over_id_number(tmp_path):
 
 
 def test_two_boxes_on_one_line(tmp_path):
-    # the devset's 0044 layout: an ID and a mobile on one line, each under its own box
+    # an ID and a mobile on one line, each under its own box
     path = redaction_pdf(tmp_path / "r.pdf", f"身份证号{ID_NUMBER}，电话{MOBILE}。", [ID_NUMBER, MOBILE])
     document = read_document(str(path))
     assert [r.covered_text for r in document.redactions] == [ID_NUMBER, MOBILE]
@@ -189,19 +190,19 @@ def test_blank_pdf_warns(tmp_path):
 # -- properties and annotations ---------------------------------------------------------------------
 
 def test_author_is_a_hidden_property(tmp_path):
-    path = text_pdf(tmp_path / "p.pdf", [["正文。"]], author="吕志华", title="补助资金拨付方案",
-                    keywords="电梯,补助")
+    path = text_pdf(tmp_path / "p.pdf", [["正文。"]], author=AUTHOR, title="农田水利项目实施方案",
+                    keywords="水利,项目")
     document = read_document(str(path))
     properties = document.metadata["properties"]
-    assert properties["Author"] == "吕志华" and properties["Title"] == "补助资金拨付方案"
+    assert properties["Author"] == AUTHOR and properties["Title"] == "农田水利项目实施方案"
     assert properties["CreationDate"][:4].isdigit()  # ISO 8601, not D:...
     author = [b for b in document.hidden_blocks if b.location.name == "Author"]
     assert len(author) == 1
-    assert author[0].text == "吕志华"
+    assert author[0].text == AUTHOR
     assert author[0].location.part == "property"
     assert author[0].hidden.kind == "doc_property" and author[0].hidden.detail == "/Author"
     assert {b.location.name for b in document.hidden_blocks} >= {"Author", "Title", "Keywords"}
-    assert "吕志华" not in document.visible_text
+    assert AUTHOR not in document.visible_text
 
 
 def test_annotation_and_link(tmp_path):
@@ -223,10 +224,10 @@ def test_embedded_file_is_listed(tmp_path):
 
 
 def test_repair_gbk_property():
-    mojibake = "".join(chr(b) for b in "吕志华".encode("gbk"))  # GBK bytes read as PDFDocEncoding
-    assert _repair_text(mojibake) == "吕志华"
+    mojibake = "".join(chr(b) for b in AUTHOR.encode("gbk"))  # GBK bytes read as PDFDocEncoding
+    assert _repair_text(mojibake) == AUTHOR
     assert _repair_text("Müller") == "Müller"
-    assert _repair_text("吕志华") == "吕志华"
+    assert _repair_text(AUTHOR) == AUTHOR
 
 
 def test_pdf_date():
@@ -273,7 +274,7 @@ def _valid_pdf() -> bytes:
     global _VALID
     if _VALID is None:
         with tempfile.TemporaryDirectory() as folder:
-            path = text_pdf(Path(folder) / "v.pdf", [["第一页正文，联系电话13607966238。"], ["第二页。"]],
+            path = text_pdf(Path(folder) / "v.pdf", [[f"第一页正文，联系电话{MOBILE}。"], ["第二页。"]],
                             author="测试")
             _VALID = path.read_bytes()
     return _VALID
@@ -310,22 +311,51 @@ def test_damaged_pdfs_only_raise_document_error(data):
 
 # -- devset -----------------------------------------------------------------------------------------
 
+def _devset_pdf_labels(shared_dir) -> list[dict]:
+    lines = (shared_dir / "devset" / "labels.jsonl").read_text(encoding="utf-8").splitlines()
+    return [label for label in map(json.loads, filter(str.strip, lines)) if label["format"] == "pdf"]
+
+
+def _must_flag(label: dict, category: str, kind: str | None = None) -> list[str]:
+    return [item["text"] for item in label["must_flag"]
+            if item["category"] == category and (kind is None or item["type"] == kind)]
+
+
 def test_devset_pdfs(shared_dir):
-    docs = sorted((shared_dir / "devset" / "docs").glob("*.pdf"))
+    devset = shared_dir / "devset"
+    labels = _devset_pdf_labels(shared_dir)
+    docs = sorted((devset / "docs").glob("*.pdf"))
     assert docs, "no devset PDFs"
+    assert sorted(label["file"] for label in labels) == [f"docs/{p.name}" for p in docs]
+    read = {}
     for path in docs:
         document = read_document(str(path))
         assert visible_lines(document) == plumber_lines(path), path.name
+        with pdfplumber.open(path) as pdf:
+            assert document.pages == len(pdf.pages), path.name
+        read[f"docs/{path.name}"] = document
 
-    redacted = read_document(str(next(p for p in docs if p.name.startswith("0044-"))))
-    assert sorted(r.covered_text for r in redacted.redactions) == sorted([ID_NUMBER, MOBILE])
-    assert all(r.start is not None for r in redacted.redactions)
+    # failed redactions: exactly the texts the labels list under category redaction, in every PDF
+    for label in labels:
+        redactions = read[label["file"]].redactions
+        assert sorted(r.covered_text for r in redactions) == sorted(_must_flag(label, "redaction")), label["file"]
+        assert all(r.start is not None for r in redactions), label["file"]
+    assert any(_must_flag(label, "redaction") for label in labels)
 
-    authored = read_document(str(next(p for p in docs if p.name.startswith("0034-"))))
-    assert any(b.location.name == "Author" and b.text == "吕志华" for b in authored.hidden_blocks)
+    # a document-information property labelled hidden/doc_property is the /Author entry
+    authored = [(label, text) for label in labels for text in _must_flag(label, "hidden", "doc_property")]
+    assert authored
+    for label, text in authored:
+        assert any(b.location.name == "Author" and b.text == text for b in read[label["file"]].hidden_blocks)
 
-    marked = read_document(str(next(p for p in docs if p.name.startswith("0035-"))))
-    assert any("秘密★1年" in line for line in visible_lines(marked)[:5])  # 版头, first lines of page 1
+    # the 密级 labelled secret/classification_mark sits in the 版头: first lines of page 1
+    marked = [(label, text) for label in labels for text in _must_flag(label, "secret", "classification_mark")]
+    assert marked
+    for label, text in marked:
+        assert any(text in line for line in visible_lines(read[label["file"]])[:5]), label["file"]
 
-    tables = read_document(str(next(p for p in docs if p.name.startswith("0002-"))))
-    assert tables.pages == 5 and tables.metadata["pdf_tables"]
+    # the documents whose notes describe tables have their ruled tables counted
+    tabled = [label for label in labels if "table" in label["notes"]]
+    assert tabled
+    for label in tabled:
+        assert read[label["file"]].metadata.get("pdf_tables"), label["file"]
