@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -66,8 +67,8 @@ def check(paths: tuple[str, ...], output_format: str, config_path: str | None) -
 
     config = load_config(config_path)
     try:
-        from review.rules import load_rules
-        load_rules(tuple(config.rule_packs))
+        from review.rules import rules_for
+        rules_for(config)
     except RulePackError as exc:
         click.echo(f"review: rule pack error [{exc.code}]: {exc}", err=True)
         sys.exit(EXIT_USAGE)
@@ -91,6 +92,67 @@ def check(paths: tuple[str, ...], output_format: str, config_path: str | None) -
     if output_format == "text" and len(files) > 1:
         click.echo(f"{len(files)} documents: {flagged} with flags, {failed} failed")
     sys.exit(EXIT_FAILED if failed else EXIT_FLAGS if flagged else EXIT_CLEAN)
+
+
+@main.group()
+def rules() -> None:
+    """Rule packs: list, lint and test them."""
+
+
+def _load_rules_or_exit(config_path: str | None):
+    from review.rules import rules_for
+    try:
+        return rules_for(load_config(config_path))
+    except RulePackError as exc:
+        click.echo(f"review: rule pack error [{exc.code}]: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+@rules.command("list")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+def rules_list(config_path: str | None) -> None:
+    """The active rules: id, category/type, severity, name."""
+    ruleset = _load_rules_or_exit(config_path)
+    for pack in ruleset.packs:
+        click.echo(f"# {pack.pack} {pack.version}" + (f" (effective {pack.effective})" if pack.effective else ""))
+        for rule in pack.rules:
+            if ruleset.get(rule.id) is rule:
+                click.echo(f"{rule.id:42} {rule.category}/{rule.type:22} {rule.severity:7} {rule.name}")
+
+
+@rules.command("lint")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+def rules_lint(config_path: str | None) -> None:
+    """Check that every pack loads and compiles and every rule explains itself."""
+    from review.detect.engine import Engine
+    ruleset = _load_rules_or_exit(config_path)
+    problems = []
+    try:
+        Engine(ruleset)
+    except (KeyError, ValueError, re.error) as exc:
+        problems.append(f"engine: {exc}")
+    for rule in ruleset.rules.values():
+        if (rule.patterns or rule.terms or rule.finder) and not rule.examples.flag:
+            problems.append(f"{rule.id}: no flag example")
+        if not all(basis.quote for basis in rule.legal_basis):
+            problems.append(f"{rule.id}: a legal basis without a quote")
+    for problem in problems:
+        click.echo(problem, err=True)
+    click.echo(f"{len(ruleset.rules)} rules in {len(ruleset.packs)} packs: {len(problems)} problem(s)")
+    sys.exit(EXIT_USAGE if problems else EXIT_CLEAN)
+
+
+@rules.command("test")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+def rules_test(config_path: str | None) -> None:
+    """Run every rule's examples (texts that must fire and texts that must not)."""
+    from review.detect.engine import Engine
+    results = Engine(_load_rules_or_exit(config_path)).self_test()
+    failed = [r for r in results if r[3]]
+    for rule_id, kind, text, problems in failed:
+        click.echo(f"FAIL {rule_id} [{kind}] {text!r}: {'; '.join(problems)}")
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    sys.exit(EXIT_FLAGS if failed else EXIT_CLEAN)
 
 
 if __name__ == "__main__":

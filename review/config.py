@@ -21,6 +21,7 @@ class ScanConfig(BaseModel):
     pdf_tables: bool = Field(True, description="extract PDF tables with pdfplumber (slower)")
     converter: str | None = Field(None, description="path of soffice; None looks it up on PATH")
     rule_packs: tuple[str, ...] = Field((), description="extra rule pack files, after the shipped ones")
+    disable_rules: tuple[str, ...] = Field((), description="rule ids switched off for this agency")
 
     def content_hash(self) -> str:
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]

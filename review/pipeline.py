@@ -24,7 +24,7 @@ from review.gongwen import extract_gongwen
 from review.hidden import intake_flags
 from review.intake import read_document
 from review.report import Attribute, AttributeReason, Report
-from review.rules import load_rules
+from review.rules import rules_for
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def review_file(path: str, config: ScanConfig | None = None, display_path: str |
 
 
 def review_document(document: Document, config: ScanConfig) -> Report:
-    rules = load_rules(tuple(config.rule_packs))
+    rules = rules_for(config)
     timings = {}
     t = time.perf_counter()
     metadata = extract_gongwen(document)

@@ -68,6 +68,7 @@ class Rule(BaseModel):
     terms: list[str] = Field([], description="literal terms that are findings by themselves")
     term_score: float = Field(0.6, ge=0, le=1)
     patterns: list[Pattern] = []
+    finder: str | None = Field(None, description="a named candidate finder (review.detect.engine.FINDERS)")
     context: Context = Context()
     validator: str | None = None
     allow: list[str] = Field([], description="regexes: a candidate text matching one is not a finding")
@@ -153,7 +154,17 @@ class RuleSet:
 
 
 @lru_cache(maxsize=8)
-def load_rules(extra: tuple[str, ...] = ()) -> RuleSet:
+def load_rules(extra: tuple[str, ...] = (), disabled: tuple[str, ...] = ()) -> RuleSet:
     """Loaded once per process and per configuration (workers call it once)."""
     paths = shipped_pack_paths() + [Path(p) for p in extra]
-    return RuleSet([load_pack(path) for path in paths])
+    rules = RuleSet([load_pack(path) for path in paths])
+    unknown = sorted(set(disabled) - set(rules.rules))
+    if unknown:
+        raise RulePackError(f"disable_rules names unknown rule ids: {', '.join(unknown)}", code="R004")
+    for rule_id in disabled:
+        rules.rules.pop(rule_id)
+    return rules
+
+
+def rules_for(config) -> RuleSet:
+    return load_rules(tuple(config.rule_packs), tuple(config.disable_rules))

@@ -19,6 +19,7 @@ The engine is built once per process and rule set (`engine_for`), then reused fo
 from __future__ import annotations
 
 import bisect
+import inspect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,7 +27,7 @@ from functools import lru_cache
 import ahocorasick_rs
 
 from review.detect import filters as filter_functions
-from review.document import Document
+from review.document import Document, Location
 from review.flags import make_flag
 from review.report import SEVERITY_ORDER, ExplanationStep, Flag
 from review.rules import Rule, RuleSet
@@ -51,28 +52,88 @@ class Candidate:
         self.trigger = (self.start, self.end)
 
 
+def _surnames(limit: int = 400) -> list[str]:
+    """The most frequent single surnames and every compound one, longest first for the regex."""
+    from importlib import resources
+    rows = [line.split("\t") for line in resources.files("review").joinpath("data", "surnames.tsv")
+            .read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    single = [name for name, _ in rows if len(name) == 1][:limit]
+    compound = [name for name, _ in rows if len(name) > 1]
+    return sorted(set(single + compound), key=len, reverse=True)
+
+
+@lru_cache(maxsize=1)
+def _macros() -> dict[str, str]:
+    surname = "(?:" + "|".join(_surnames()) + ")"
+    return {"{SURNAME}": surname, "{NAME}": surname + r"[\u4e00-\u9fa5\u3400-\u4dbf]{1,2}"}
+
+
+def _expand_macros(regex: str) -> str:
+    """Patterns may say {SURNAME} or {NAME} instead of spelling out hundreds of surnames."""
+    for macro, value in _macros().items() if "{" in regex else ():
+        regex = regex.replace(macro, value)
+    return regex
+
+
+def _address_candidates(text: str):
+    from review.detect.gazetteer import find_addresses
+    for match in find_addresses(text, min_level="road"):
+        yield match.start, match.end, f"address down to {match.level}"
+
+
+# Named candidate finders for what a regex cannot say well (a gazetteer, a model).
+FINDERS = {"address": _address_candidates}
+
+
 class CompiledRule:
     def __init__(self, rule: Rule):
         self.rule = rule
         flags = lambda p: re.I if "i" in p.flags else 0  # noqa: E731
-        self.patterns = [(re.compile(p.regex, flags(p)), p.score) for p in rule.patterns]
+        self.patterns = [(re.compile(_expand_macros(p.regex), flags(p)), p.score) for p in rule.patterns]
+        self.finder = FINDERS[rule.finder] if rule.finder else None
         self.allow = [re.compile(a) for a in rule.allow]
         self.filters = [filter_functions.get(name) for name in rule.filters]
         self.validator = None
         if rule.validator:
             from review.detect.validators import VALIDATORS
             self.validator = VALIDATORS[rule.validator]
+        # a validator that can use context (an 18-digit bank account needs 账号 nearby) says so
+        self.validator_takes_context = bool(self.validator) and \
+            "context_ok" in inspect.signature(self.validator).parameters
 
 
 class Engine:
     def __init__(self, rules: RuleSet):
-        self.rules = [CompiledRule(r) for r in rules.rules.values() if r.patterns or r.terms]
+        self.rules = [CompiledRule(r) for r in rules.rules.values() if r.patterns or r.terms or r.finder]
         words = set()
         for compiled in self.rules:
             r = compiled.rule
             words.update(r.keywords, r.terms, r.context.words, r.context.negative)
         self.words = sorted(w for w in words if w)
         self.automaton = ahocorasick_rs.AhoCorasick(self.words) if self.words else None
+
+    def detect_text(self, text: str) -> list[Flag]:
+        """Detection over a bare text (one block per line): rule examples, `review rules test`."""
+        document = Document(path="<text>", format="txt", sha256="-", size=len(text))
+        for number, line in enumerate(text.split("\n"), start=1):
+            document.add(line, Location(part="body", line=number))
+        return self.detect(document.finish())
+
+    def self_test(self) -> list[tuple[str, str, str, list[str]]]:
+        """Run every rule's examples: (rule id, "flag"|"ignore", text, problems); no problems = pass."""
+        results = []
+        for compiled in self.rules:
+            rule = compiled.rule
+            for kind in ("flag", "ignore"):
+                for text in getattr(rule.examples, kind):
+                    fired = [f for f in self.detect_text(text) if f.rule == rule.id and f.severity != "info"]
+                    problems = []
+                    if kind == "flag" and not fired:
+                        problems.append("did not fire")
+                    if kind == "ignore" and fired:
+                        problems.append(f"fired on {[f.text for f in fired]}")
+                    results.append((rule.id, kind, text, problems))
+        return results
 
     # -- the pass ---------------------------------------------------------------------------------
     def detect(self, document: Document) -> list[Flag]:
@@ -104,6 +165,11 @@ class Engine:
             for start in positions.get(term, ()):
                 yield Candidate(compiled, start, start + len(term), rule.term_score,
                                 [ExplanationStep(stage="keyword", detail=f"term «{term}»", outcome="matched")])
+        if compiled.finder is not None:
+            for start, end, detail in compiled.finder(text):
+                yield Candidate(compiled, start, end, 0.5,
+                                [ExplanationStep(stage="pattern", detail=f"finder {rule.finder}: {detail}",
+                                                 outcome="matched")])
         for number, (pattern, score) in enumerate(compiled.patterns):
             for match in pattern.finditer(text):
                 group = "value" if "value" in pattern.groupindex and match.group("value") is not None else 0
@@ -136,17 +202,18 @@ class Engine:
                 candidate.steps.append(ExplanationStep(stage="filter", detail=f"allow {allow.pattern}",
                                                        outcome="dropped"))
                 return False
+        context = rule.context
+        lo, hi = candidate.start - context.window, candidate.end + context.window
+        seen = [w for w in context.words if _near(positions.get(w), lo, hi, candidate)]
+        against = [w for w in context.negative if _near(positions.get(w), lo, hi, candidate)]
         if compiled.validator is not None:
-            check = compiled.validator(value)
+            check = compiled.validator(value, context_ok=bool(seen)) if compiled.validator_takes_context \
+                else compiled.validator(value)
             candidate.steps.append(ExplanationStep(stage="validator", detail=f"{rule.validator}: {check.detail}",
                                                    outcome="valid" if check.ok else "invalid"))
             if not check.ok:
                 return False
             candidate.score = min(1.0, candidate.score + 0.3)
-        context = rule.context
-        lo, hi = candidate.start - context.window, candidate.end + context.window
-        seen = [w for w in context.words if _near(positions.get(w), lo, hi, candidate)]
-        against = [w for w in context.negative if _near(positions.get(w), lo, hi, candidate)]
         if context.words or context.negative:
             if seen:
                 candidate.score = min(1.0, candidate.score + context.boost)

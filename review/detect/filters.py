@@ -18,8 +18,7 @@ _SERVICE_NUMBERS = {"110", "119", "120", "122", "12345", "12315", "12350", "1239
                     "12339", "12355", "12356", "12358", "12361", "12365", "12367", "12377", "12378", "12379",
                     "12380", "12381", "12385", "12386", "12389", "12390", "12391", "12395", "12396", "12398"}
 _OFFICE_PHONE_CUES = re.compile(r"(咨询|监督|举报|投诉|值班|办公|传真|热线|服务|受理|联系人[:：]?[^，。；\d]{0,12}(科|股|办|室|处|局|中心)|"
-                                r"(科|股|办|室|处|局|中心|公司|所|站|院|馆|大队)[）)]?[，,：:]?(联系)?(电话|座机)?[:：]?$|"
-                                r"电话[:：]$|联系电话[:：]?$)")
+                                r"(科|股|办|室|处|局|中心|公司|所|站|院|馆|大队)[）)]?[，,：:]?(联系)?(电话|座机)?[:：]?$)")
 _POSTS = ("书记", "副书记", "主任", "副主任", "局长", "副局长", "县长", "副县长", "区长", "副区长", "市长", "副市长", "镇长",
           "副镇长", "乡长", "副乡长", "常委", "部长", "副部长", "厅长", "副厅长", "处长", "副处长", "科长", "副科长",
           "股长", "主席", "副主席", "秘书长", "组长", "副组长", "队长", "所长", "站长", "院长", "馆长", "校长",
@@ -47,6 +46,13 @@ def is_masked_name(candidate, text, document):
             and (len(before) < 2 or not _CJK.match(before[-2]) or len(before) == 3 and not _CJK.match(before[0]))
             and not _CJK.match(after or " ")):
         return "drop", "a masked name"
+    return None
+
+
+def is_anonymised(candidate, text, document):
+    """汪某某, 刘某: the drafter already replaced the name."""
+    if "某" in text[candidate.start:candidate.end]:
+        return "drop", "name already anonymised (某)"
     return None
 
 
@@ -98,7 +104,8 @@ def is_quoted_principle(candidate, text, document):
 
 
 _POLICY_VERBS = re.compile(r"(健全|完善|防范|化解|妥善处置|查处|打击|遏制|推进|坚持|稳妥|积极|依法|机制|制度|违法行为|不法行为|"
-                           r"应当|必须|要有|要坚决|要约谈|置换|专项债|治理|解决|根治|严防|处理|增强|问题)")
+                           r"应当|必须|要有|要坚决|要约谈|置换|专项债|治理|解决|根治|严防|处理|增强|问题|防治|筛查|救治|免费|覆盖|"
+                           r"规划|等疾病|等重大|慢性病|健康管理|医疗保障)")
 
 
 def is_general_policy(candidate, text, document):
@@ -110,7 +117,28 @@ def is_general_policy(candidate, text, document):
     return None
 
 
-FILTERS = {f.__name__: f for f in (is_general_policy, is_masked, is_masked_name, is_public_service_number, is_office_phone, is_in_doc_number,
+def is_office_address(candidate, text, document):
+    """Offices, service halls and companies publish their addresses; only homes are personal data."""
+    from review.detect.gazetteer import looks_like_office
+    before = text[max(0, candidate.start - 30):candidate.start]
+    after = text[candidate.end:candidate.end + 12]
+    if looks_like_office(before, text[candidate.start:candidate.end], after):
+        return "drop", "office or business address"
+    return None
+
+
+_INSTITUTIONAL_MAIL = re.compile(r"@(?:[\w-]+\.)*(?:gov\.cn|gov|gouv\.[a-z.]+|gov\.[a-z]{2}|edu\.cn|ac\.cn|org\.cn|"
+                                 r"edu|ac\.[a-z]{2})$")
+
+
+def is_institutional_email(candidate, text, document):
+    """Mailboxes of government bodies, universities and institutes are published on purpose."""
+    if _INSTITUTIONAL_MAIL.search(text[candidate.start:candidate.end].lower()):
+        return "info", "institutional mailbox"
+    return None
+
+
+FILTERS = {f.__name__: f for f in (is_anonymised, is_office_address, is_institutional_email, is_general_policy, is_masked, is_masked_name, is_public_service_number, is_office_phone, is_in_doc_number,
                                    is_official_in_office, is_quoted_principle)}
 
 
