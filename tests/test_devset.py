@@ -34,13 +34,20 @@ def test_devset_formats_and_encodings(devset_reports):
     assert encodings == {"utf-8", "utf-8-sig", "gbk", "gb18030"}
 
 
-def test_hidden_and_redaction_recall_is_complete(devset_reports, shared_dir):
+# The detection issue's targets; hidden content and redactions (found by intake itself) must be complete.
+TARGETS = {"hidden": 1.0, "redaction": 1.0, "secret": 1.0, "personal": 0.97, "negative_list": 0.90, "spam": 0.90,
+           "placeholder": 0.90}
+
+
+def test_flag_recall_and_decoys_meet_the_targets(devset_reports, shared_dir):
     _, _, out = devset_reports
+    thresholds = [arg for category, floor in TARGETS.items() for arg in ("--min-recall", f"{category}={floor}")]
     result = subprocess.run([sys.executable, str(shared_dir / "eval" / "score.py"), "--labels",
                              str(shared_dir / "devset" / "labels.jsonl"), "--reports", str(out), "--json",
-                             "--min-recall", "hidden=1.0", "--min-recall", "redaction=1.0"],
-                            capture_output=True, text=True)
+                             "--max-decoy-fp", "2", *thresholds], capture_output=True, text=True)
     figures = json.loads(result.stdout.splitlines()[0])
     assert figures["errors"] == 0
-    assert figures["recall"]["hidden"] == 1.0 and figures["recall"]["redaction"] == 1.0, figures
+    for category, floor in TARGETS.items():
+        assert figures["recall"][category] >= floor, (category, figures)
+    assert figures["decoy_false_alarms"] <= 2, figures
     assert result.returncode == 0, result.stdout
