@@ -36,6 +36,8 @@ class Pattern(BaseModel):
     regex: str
     score: float = Field(0.5, ge=0, le=1)
     flags: str = ""  # e.g. "i"
+    near_keywords: int | None = Field(None, ge=1, le=2000, description="run only this many characters around "
+                                      "the rule's keywords (speed: the regex skips text that cannot match)")
 
 
 class Context(BaseModel):

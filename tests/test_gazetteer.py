@@ -40,6 +40,18 @@ def test_addresses_and_their_level(text, address, level):
     assert text[match.start:match.end] == match.text
 
 
+def test_spaced_out_pdf_text_and_repeated_names():
+    assert only("湖北省 荆州市 沙市区 塔桥路68号").level == "building"
+    assert len(find_addresses("湖北省湖北省")) == 2  # each name one level deeper than the last, or a new address
+
+
+@pytest.mark.parametrize("text", ["荆州" * 50000, "一二三四组" * 20000, ("某" * 29 + "1号") * 3000, "阿村1组" * 25000])
+def test_pathological_input_stays_fast(text):
+    started = time.perf_counter()
+    find_addresses(text)
+    assert time.perf_counter() - started < 3
+
+
 def test_parts_and_administrative_end():
     match = only("荆州市沙市区塔桥路68号2栋3单元502室")
     assert match.parts == (("city", "荆州市"), ("county", "沙市区"), ("road", "塔桥路"), ("number", "68号"),

@@ -89,7 +89,8 @@ class CompiledRule:
     def __init__(self, rule: Rule):
         self.rule = rule
         flags = lambda p: re.I if "i" in p.flags else 0  # noqa: E731
-        self.patterns = [(re.compile(_expand_macros(p.regex), flags(p)), p.score) for p in rule.patterns]
+        self.patterns = [(re.compile(_expand_macros(p.regex), flags(p)), p.score, p.near_keywords)
+                         for p in rule.patterns]
         self.finder = FINDERS[rule.finder] if rule.finder else None
         self.allow = [re.compile(a) for a in rule.allow]
         self.filters = [filter_functions.get(name) for name in rule.filters]
@@ -166,12 +167,15 @@ class Engine:
                 yield Candidate(compiled, start, start + len(term), rule.term_score,
                                 [ExplanationStep(stage="keyword", detail=f"term «{term}»", outcome="matched")])
         if compiled.finder is not None:
-            for start, end, detail in compiled.finder(text):
-                yield Candidate(compiled, start, end, 0.5,
-                                [ExplanationStep(stage="pattern", detail=f"finder {rule.finder}: {detail}",
-                                                 outcome="matched")])
-        for number, (pattern, score) in enumerate(compiled.patterns):
-            for match in pattern.finditer(text):
+            # a finder with keywords looks only near them (the address finder near 住址, 现住...)
+            near = rule.context.window + 80 if rule.keywords else None
+            for lo, hi in _windows(rule.keywords, positions, near, len(text)):
+                for start, end, detail in compiled.finder(text[lo:hi]):
+                    yield Candidate(compiled, lo + start, lo + end, 0.5,
+                                    [ExplanationStep(stage="pattern", detail=f"finder {rule.finder}: {detail}",
+                                                     outcome="matched")])
+        for number, (pattern, score, near) in enumerate(compiled.patterns):
+            for match in _matches(pattern, text, _windows(rule.keywords, positions, near, len(text))):
                 group = "value" if "value" in pattern.groupindex and match.group("value") is not None else 0
                 start, end = match.span(group)
                 if start == end:
@@ -257,6 +261,26 @@ class Engine:
         return make_flag(rule, document, text=text, start=candidate.start, end=candidate.end,
                          summary=f"{rule.name}", steps=candidate.steps, score=round(candidate.score, 2),
                          suggestion=suggestion, severity=candidate.severity)
+
+
+def _windows(keywords, positions, near: int | None, length: int) -> list[tuple[int, int]]:
+    """The stretches of text a pattern needs to see: all of it, or merged windows around keyword hits."""
+    if not near or not keywords:
+        return [(0, length)]
+    starts = sorted(p for k in keywords for p in positions.get(k, ()))
+    spans: list[list[int]] = []
+    for start in starts:
+        lo, hi = max(0, start - near), min(length, start + near)
+        if spans and lo <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], hi)
+        else:
+            spans.append([lo, hi])
+    return [(lo, hi) for lo, hi in spans]
+
+
+def _matches(pattern, text: str, windows):
+    for lo, hi in windows:
+        yield from pattern.finditer(text, lo, hi)
 
 
 def _near(starts: list[int] | None, lo: int, hi: int, candidate: Candidate) -> bool:

@@ -180,9 +180,8 @@ _DETAIL = re.compile(
     rf"(?P<room>\d{{1,3}}-\d{{1,3}}-\d{{2,4}}室?|\d{{1,5}}(?:室|号房|房)|(?<=单元)\d{{3,4}}(?![\d号]))?"
 )
 _DETAIL_LEVEL = {"township": "township", "village": "road", "road": "road", "area": "road", "estate": "road",
-                 "group": "building",
-                 "number": "building", "building": "building", "unit": "building", "floor": "building",
-                 "room": "room"}
+                 "group": "building", "number": "building", "building": "building", "unit": "building",
+                 "floor": "building", "room": "room"}
 _NAMED = ("township", "village", "road", "area", "estate")
 _PROSE_ROADS = ("道路", "公路", "铁路", "线路", "之路")  # an address says 沪青平公路1234号, prose 和平发展道路
 _NUMBERED = ("group", "number", "building", "unit", "floor", "room")
@@ -191,12 +190,14 @@ _NOT_PLACES = {"城乡", "乡镇", "城镇", "村镇", "农村", "乡村", "新�
                "线路", "网路", "街道", "社区", "村社区", "一带一路", "丝绸之路", "新路", "老路", "水路", "陆路"}
 # The numbered part an address without administrative prefix is found from.
 _ANCHOR = re.compile(rf"\d{{1,5}}号|{_NUM}(?:组|队|栋|幢|单元|室)")
+_NAMED_SUFFIX = re.compile(rf"村|社区|居委会|嘎查|屯|路|街|巷|胡同|弄|镇|乡|苏木|新区|开发区|园区|工业园|{_ESTATE}")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _NAME_CHAR = re.compile(_N)
 _WALK_BACK = 30  # longest named part we walk back over (村 + 路 + 小区 names)
 
 
-def _detail(text: str, pos: int, *, need_name: bool, name_alone: bool = False) -> tuple[int, list[tuple[str, str]]] | None:
+def _detail(text: str, pos: int, *, need_name: bool,
+            name_alone: bool = False) -> tuple[int, list[tuple[str, str]]] | None:
     """The street-level detail starting at pos, as (end, parts); None when there is none worth keeping.
 
     Kept when it has a numbered part (号, 组, 栋, 单元, 室). A named part alone (塔桥路, 拉扎村) is kept only when
@@ -214,9 +215,12 @@ def _detail(text: str, pos: int, *, need_name: bool, name_alone: bool = False) -
     numbered = any(kind in _NUMBERED for kind, _ in parts)
     if need_name and not named:
         return None
-    if not numbered and not (name_alone and parts[-1][0] in ("township", "village", "road") and not _HAN.match(text, match.end())
-                             and not parts[-1][1].endswith(_PROSE_ROADS)):
-        return None
+    if not numbered:
+        last_kind, last_text = parts[-1]
+        ends_phrase = not _HAN.match(text, match.end())
+        if not (name_alone and last_kind in ("township", "village", "road") and ends_phrase
+                and not last_text.endswith(_PROSE_ROADS)):
+            return None
     return match.end(), parts
 
 
@@ -237,14 +241,15 @@ def find_addresses(text: str, *, min_level: str = "province", gaz: Gazetteer | N
     hits = gaz.hits(text)
     i = 0
     while i < len(hits):
-        # 1. the administrative chain: adjacent hits (one space allowed, PDFs put them in) going down the hierarchy
+        # 1. the administrative chain: adjacent hits (one space allowed, PDFs put them in), each one level deeper
+        #    than the last, so a chain has at most 4 names (省 市 县 乡)
         chain = [hits[i]]
         j = i + 1
         while j < len(hits):
             start, _end, entry = hits[j]
             prev_end, prev = chain[-1][1], chain[-1][2]
             gap = text[prev_end:start]
-            if gap not in ("", " ") or _DEPTH[entry.level] < _DEPTH[prev.level]:
+            if gap not in ("", " ") or _DEPTH[entry.level] <= _DEPTH[prev.level]:
                 break
             chain.append(hits[j])
             j += 1
@@ -292,12 +297,13 @@ def _chain_address(text: str, chain) -> AddressMatch | None:
             break
         head = chain[:k]
         end = head[-1][1]
+        at = end + 1 if text[end:end + 1] == " " else end  # 沙市区 塔桥路: PDFs space out words
         # a bare road or village name counts after a full county or township name (沙市区塔桥路), not after a
         # province or city alone (北京市人民路 is more often prose than an address)
         name_alone = any(not e.short and e.level in ("county", "township") for _s, _e, e in head)
         # after one short form alone the detail must have a name: 雅江1号 is a satellite, not 雅江县 No. 1
         lone_short = k == 1 and head[0][2].short
-        detail = _detail(text, end, need_name=lone_short, name_alone=name_alone)
+        detail = _detail(text, at, need_name=lone_short, name_alone=name_alone)
         if detail is None and k == 1 and head[0][2].short:
             continue  # a lone short form (荆州, 城区) with nothing after it is a word, not an address
         parts = [(entry.level, text[s:e]) for s, e, entry in head]
@@ -320,6 +326,8 @@ def _bare_address(text: str, anchor: int, floor: int = 0) -> AddressMatch | None
     left = anchor
     while left > floor and anchor - left < _WALK_BACK and _NAME_CHAR.match(text, left - 1):
         left -= 1
+    if not _NAMED_SUFFIX.search(text, left, anchor):
+        return None  # no 村, 路, 小区… before the number: 第三组, 〔2024〕5号 (and no regex work on them)
     for start in range(left, anchor):
         detail = _detail(text, start, need_name=True)
         if detail is not None and detail[0] > anchor:

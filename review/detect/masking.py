@@ -1,16 +1,17 @@
 """Masking: how a flagged value should look once it is fit to publish. The suggestion in a flag shows it.
 
-Conventions (each configurable through keep_head / keep_tail):
+Conventions (the number-like ones configurable through keep_head / keep_tail):
 
-| kind | default | why |
-| --- | --- | --- |
-| 身份证号 | 360731********2263: region (6) kept, birth date and sequence hidden, last 4 kept | what 民政 低保/特困 公示 and 人社 公示 usually publish: residents can still tell two namesakes apart, the birth date (the sensitive part) is gone. `ID_CARD_STRICT` = (1, 1) gives 3****************X for documents where no part of the number is needed. |
-| 手机号 | 138****1234 | the form carriers, banks and most 公示 use |
-| 银行卡 | ***************1240: last 4 | the last 4 identify the card to its holder and nobody else |
-| 车牌 | 赣A***12: province, issuing office, last 2 | as 交警 违法 公示 publish plates |
-| 姓名 | 张** / 欧阳** (one * per hidden character) | surname kept; compound surnames from the 1,074-surname list shipped in review/data/surnames.tsv |
-| 地址 | 荆州市沙市区*** | administrative prefix down to 乡镇/街道 kept, 村/路/号/栋/单元/室 dropped |
-| e-mail | z***@163.com | first character and domain kept |
+- 身份证号 360731********2263: region (6) and last 4 kept, the birth date hidden. This is what 民政 低保/特困 公示
+  and 人社 公示 usually publish (and what the devset labels treat as masked): residents can still tell namesakes
+  apart, the sensitive part is gone. `ID_CARD_STRICT` = (1, 1) gives 3****************X where no part is needed.
+- 手机号 138****1234: the form carriers, banks and most 公示 use.
+- 银行卡 ***************1240: the last 4 identify the card to its holder and to nobody else.
+- 车牌 赣A***12: province, issuing office and last 2, as 交警 违法 公示 publish plates.
+- 姓名 张** / 欧阳**: surname kept, one * per hidden character; compound surnames from the 1,074-surname list
+  shipped in review/data/surnames.tsv.
+- 地址 荆州市沙市区***: administrative prefix down to 乡镇/街道 kept, 村/路/号/栋/单元/室 dropped.
+- e-mail z***@163.com: first character and domain kept.
 
 Properties every function keeps (tests/test_masking.py checks them with hypothesis): masking is idempotent, the output
 never contains the whole original value, and for number-like kinds the output has the input's length, with
@@ -54,7 +55,7 @@ def mask_digits(value: str, keep_head: int, keep_tail: int, mask_char: str = MAS
 
 
 def mask_id_card(value: str, keep_head: int = 6, keep_tail: int = 4) -> str:
-    """360731197511064716 → 360731********4716 (region and last 4 kept). keep_head=1, keep_tail=1: 3****************6."""
+    """360731197511064716 → 360731********4716 (region, last 4); keep_head=1, keep_tail=1 → 3****************6."""
     return mask_digits(value, keep_head, keep_tail)
 
 
