@@ -146,7 +146,8 @@ class Engine:
             rule = compiled.rule
             if rule.keywords and not any(positions.get(k) for k in rule.keywords):
                 continue
-            for candidate in self._candidates(compiled, text, positions):
+            for candidate in self._candidates(compiled, text, positions, _head_spans(document, head_end)
+                                              if rule.scope == "head" else None):
                 if self._in_scope(rule, candidate, document, head_end) and self._judge(candidate, text, positions,
                                                                                     document):
                     candidates.append(candidate)
@@ -160,7 +161,7 @@ class Engine:
             positions.setdefault(self.words[index], []).append(start)
         return positions
 
-    def _candidates(self, compiled: CompiledRule, text: str, positions):
+    def _candidates(self, compiled: CompiledRule, text: str, positions, spans=None):
         rule = compiled.rule
         for term in rule.terms:
             for start in positions.get(term, ()):
@@ -175,7 +176,8 @@ class Engine:
                                     [ExplanationStep(stage="pattern", detail=f"finder {rule.finder}: {detail}",
                                                      outcome="matched")])
         for number, (pattern, score, near) in enumerate(compiled.patterns):
-            for match in _matches(pattern, text, _windows(rule.keywords, positions, near, len(text))):
+            windows = spans or _windows(rule.keywords, positions, near, len(text))
+            for match in _matches(pattern, text, windows):
                 group = "value" if "value" in pattern.groupindex and match.group("value") is not None else 0
                 start, end = match.span(group)
                 if start == end:
@@ -308,6 +310,14 @@ def _expand(candidate: Candidate, text: str, how: str) -> None:
     while start < end and text[start] in " \u3000\t":
         start += 1
     candidate.start, candidate.end = start, end
+
+
+def _head_spans(document: Document, head_end: int) -> list[tuple[int, int]]:
+    """Where a head-scoped rule looks: the first lines and every page header and footer."""
+    spans = [(0, head_end)]
+    spans += [(b.start, b.end) for b in document.blocks
+              if b.hidden is None and b.location.part in ("header", "footer") and b.start >= head_end]
+    return spans
 
 
 def _head_end(document: Document) -> int:
