@@ -16,9 +16,11 @@ Also exported for the detectors: `DOC_NUMBER`, `find_doc_numbers`, `parse_date`.
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import re
 import unicodedata
+from datetime import date
 from typing import Any
 
 from review.document import Block, Document
@@ -340,7 +342,27 @@ def _extract(document: Document) -> GongwenMetadata:
     _read_attribute_line([line for line, _ in every], found)
     _read_portal(document, [line for line, _ in every], found)
     _read_draft_status(lines[: max(after, 1) + 2], found)
+    _secrecy_expiry(found)
     return GongwenMetadata(**found)
+
+
+_TERM = re.compile(r"^\s*(\d+)\s*(年|个月|月)\s*$")
+
+
+def _secrecy_expiry(found: dict) -> None:
+    """保密期限 counts from the 成文日期 (保守国家秘密法实施条例): the marking says when it runs out."""
+    mark, issued = found.get("classification"), found.get("date")
+    if not (mark and mark.term and issued):
+        return
+    m = _TERM.match(mark.term)
+    if not m:
+        return
+    start = date.fromisoformat(issued)
+    months = int(m.group(1)) * (12 if m.group(2) == "年" else 1)
+    year, month = divmod(start.month - 1 + months, 12)
+    end = date(start.year + year, month + 1, min(start.day, calendar.monthrange(start.year + year, month + 1)[1]))
+    mark.expires = end.isoformat()
+    mark.expired = end <= date.today()
 
 
 _DRAFT = re.compile(r"[（(【\[]\s*((?:公开)?征求意见稿|讨论稿|送审稿|审议稿|修改稿|代拟稿|初稿|草稿|草案|稿)\s*[)）】\]]")

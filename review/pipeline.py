@@ -23,7 +23,7 @@ from review.flags import sort_flags
 from review.gongwen import extract_gongwen
 from review.hidden import intake_flags
 from review.intake import read_document
-from review.report import Attribute, AttributeReason, Report
+from review.report import Attribute, AttributeReason, ExplanationStep, Report
 from review.rules import rules_for
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ def review_document(document: Document, config: ScanConfig) -> Report:
     timings["structure"] = round((time.perf_counter() - t) * 1000, 2)
     t = time.perf_counter()
     flags = sort_flags(intake_flags(document, rules) + engine_for(rules).detect(document))
+    _explain_secrecy_term(flags, metadata)
     timings["detect"] = round((time.perf_counter() - t) * 1000, 2)
     properties = {k: str(v) for k, v in document.metadata.get("properties", {}).items()}
     return Report(
@@ -77,6 +78,19 @@ def review_document(document: Document, config: ScanConfig) -> Report:
         attribute=ATTRIBUTE_PENDING, flags=flags, warnings=list(document.warnings), timings=timings,
         tool=_tool_info(rules),
     )
+
+
+def _explain_secrecy_term(flags, metadata) -> None:
+    """A marking whose 保密期限 has run out is still a marking, but the approver should know."""
+    mark = metadata.classification
+    if mark is None or mark.expires is None:
+        return
+    for flag in flags:
+        if flag.type == "classification_mark":
+            outcome = "期限已满：可提请定密机关进行解密审核" if mark.expired else "仍在保密期限内"
+            flag.explanation.steps.append(ExplanationStep(
+                stage="context", detail=f"保密期限 {mark.term}，自成文日期 {metadata.date} 起算，至 {mark.expires}",
+                outcome=outcome))
 
 
 def _tool_info(rules) -> dict[str, str]:

@@ -36,6 +36,9 @@ def render_text(report: Report) -> str:
     if meta.classification:
         term = f"，保密期限 {meta.classification.term}" if meta.classification.term else ""
         lines.append(f"   密级: {meta.classification.level}{term} ({meta.classification.raw})")
+        if meta.classification.expires:
+            state = "已期满，可提请解密审核" if meta.classification.expired else "未期满"
+            lines.append(f"   保密期限至: {meta.classification.expires}（{state}）")
     for field, label in _METADATA_LABELS:
         value = getattr(meta, field)
         if value:

@@ -88,6 +88,8 @@ class Classification(Strict):
     level: str = Field(description="绝密 | 机密 | 秘密 | 内部 (work secret)")
     term: str | None = Field(None, description="保密期限 as written, e.g. 1年, 6个月")
     raw: str
+    expires: str | None = Field(None, description="成文日期 + 保密期限, ISO, when both are known")
+    expired: bool | None = Field(None, description="the term has run out: a candidate for declassification review")
 
 
 class GongwenMetadata(Strict):

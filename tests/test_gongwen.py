@@ -398,3 +398,13 @@ def test_draft_status_after_the_title():
         doc.add(line, Location(part="body", line=i + 1))
     meta = extract_gongwen(doc.finish())
     assert meta.draft_status == "征求意见稿" and meta.doc_type == "通知"
+
+
+def test_secrecy_term_expiry_from_the_date():
+    doc = Document(path="x", format="txt", sha256="0", size=0)
+    for i, line in enumerate(["秘密★6个月", "示例县人民政府办公室文件", "示政办发〔2019〕3号", "关于某某事项的通知",
+                              "各乡镇：", "正文。", "示例县人民政府办公室", "2019年8月31日"]):
+        doc.add(line, Location(part="body", line=i + 1))
+    meta = extract_gongwen(doc.finish())
+    assert meta.classification.term == "6个月"
+    assert meta.classification.expires == "2020-02-29" and meta.classification.expired is True
