@@ -155,5 +155,42 @@ def rules_test(config_path: str | None) -> None:
     sys.exit(EXIT_FLAGS if failed else EXIT_CLEAN)
 
 
+@main.command()
+@click.option("--data", "data", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False),
+              help="JSONL rows {text|path, attribute, ...}: the built corpus, approvers' decisions")
+@click.option("--out", default="models/attribute", show_default=True, type=click.Path(file_okay=False))
+def train(data: tuple[str, ...], out: str) -> None:
+    """Train the attribute classifier (cross-validated figures go into meta.json)."""
+    from review.train import train as train_model
+    try:
+        meta = train_model(list(data), Path(out))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    cv = meta["cross_validation"]
+    click.echo(f"{sum(meta['rows'].values())} rows {meta['rows']}")
+    for name, figures in cv.items():
+        if isinstance(figures, dict):
+            click.echo(f"cv {name}: accuracy {figures['accuracy']} macro-F1 {figures['macro_f1']} "
+                       f"leaks {figures['leaks']} needs_review {figures['needs_review']}")
+    click.echo(f"needs_review margin {meta['needs_review_margin']}; model {meta['size_bytes'] / 1e6:.1f} MB in {out}")
+
+
+@main.command("eval")
+@click.argument("set_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+def eval_command(set_dir: str, config_path: str | None) -> None:
+    """Score suggested attributes against SET_DIR/labels.jsonl: accuracy, macro-F1, confusion, leaks."""
+    from review.train import evaluate
+    result = evaluate(Path(set_dir), load_config(config_path))
+    click.echo(f"{result['rows']} documents: accuracy {result['accuracy']}, macro-F1 {result['macro_f1']}, "
+               f"leaks {result['leaks']}, needs_review {result['needs_review']}")
+    for cell, count in result["confusion"].items():
+        click.echo(f"  {cell:28} {count}")
+    for miss in result["misjudged"]:
+        click.echo(f"  misjudged {miss['file']}: expected {miss['expected']}, suggested {miss['suggested']} "
+                   f"({', '.join(miss['reasons'])})")
+    sys.exit(EXIT_FLAGS if result["leaks"] else EXIT_CLEAN)
+
+
 if __name__ == "__main__":
     main()

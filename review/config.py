@@ -22,6 +22,7 @@ class ScanConfig(BaseModel):
     converter: str | None = Field(None, description="path of soffice; None looks it up on PATH")
     rule_packs: tuple[str, ...] = Field((), description="extra rule pack files, after the shipped ones")
     disable_rules: tuple[str, ...] = Field((), description="rule ids switched off for this agency")
+    attribute_model: str | None = Field(None, description="folder of a trained attribute model; None: the shipped one")
 
     def content_hash(self) -> str:
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]

@@ -1,7 +1,7 @@
 """One document in, one Report out — and never an exception.
 
     read (intake) → 公文 structure → flags (intake's own, then the detection engine over all rule packs)
-    → attribute (comes with the attribute issue) → Report
+    → attribute (legal rules, then the calibrated classifier) → Report
 
 `review_file` is what the CLI, the service and batch workers call. A file that cannot be read gives a
 report whose `error` says why in plain words; the traceback of an unexpected failure goes to the log
@@ -15,6 +15,7 @@ import time
 
 import review
 from review import errors
+from review.attribute import AttributeModel, suggest
 from review.config import ScanConfig
 from review.detect.engine import engine_for
 from review.document import Document
@@ -23,14 +24,11 @@ from review.flags import sort_flags
 from review.gongwen import extract_gongwen
 from review.hidden import intake_flags
 from review.intake import read_document
-from review.report import Attribute, AttributeReason, ExplanationStep, Report
+from review.report import Attribute, ExplanationStep, Flag, GongwenMetadata, Report
 from review.rules import rules_for
 
 log = logging.getLogger(__name__)
 
-ATTRIBUTE_PENDING = Attribute(reasons=[AttributeReason(
-    code="attribute_not_available",
-    text="公开属性建议尚未提供：属性分类器随后续版本发布，请审核人依《政府信息公开条例》第十九、二十条及第十四至十六条人工认定。")])
 
 
 def review_file(path: str, config: ScanConfig | None = None, display_path: str | None = None) -> Report:
@@ -61,7 +59,8 @@ def review_file(path: str, config: ScanConfig | None = None, display_path: str |
     return report
 
 
-def review_document(document: Document, config: ScanConfig) -> Report:
+def analyse(document: Document, config: ScanConfig) -> tuple[GongwenMetadata, list[Flag], dict[str, float]]:
+    """公文 structure and flags: everything but the attribute (which training needs without a model)."""
     rules = rules_for(config)
     timings = {}
     t = time.perf_counter()
@@ -71,12 +70,20 @@ def review_document(document: Document, config: ScanConfig) -> Report:
     flags = sort_flags(intake_flags(document, rules) + engine_for(rules).detect(document))
     _explain_secrecy_term(flags, metadata)
     timings["detect"] = round((time.perf_counter() - t) * 1000, 2)
+    return metadata, flags, timings
+
+
+def review_document(document: Document, config: ScanConfig) -> Report:
+    metadata, flags, timings = analyse(document, config)
+    t = time.perf_counter()
+    attribute = suggest(document, metadata, flags, AttributeModel.load(config.attribute_model))
+    timings["attribute"] = round((time.perf_counter() - t) * 1000, 2)
     properties = {k: str(v) for k, v in document.metadata.get("properties", {}).items()}
     return Report(
         path=document.path, sha256=document.sha256, format=document.format, size=document.size,
         pages=document.pages, encoding=document.encoding, metadata=metadata, properties=properties,
-        attribute=ATTRIBUTE_PENDING, flags=flags, warnings=list(document.warnings), timings=timings,
-        tool=_tool_info(rules),
+        attribute=attribute, flags=flags, warnings=list(document.warnings), timings=timings,
+        tool=_tool_info(rules_for(config)),
     )
 
 

@@ -28,8 +28,8 @@ def test_report_contract(rich_report):
     report = rich_report
     assert report.schema_version == SCHEMA_VERSION
     assert report.error is None and report.format == "docx" and len(report.sha256) == 64
-    assert report.attribute.suggested is None
-    assert report.attribute.reasons and report.attribute.reasons[0].code == "attribute_not_available"
+    # the rich fixture has no marking or withholding finding in its visible text: the classifier decides
+    assert report.attribute.reasons
     assert {"read", "structure", "detect", "total"} <= set(report.timings)
     Report.model_validate_json(report.to_json())  # round trip
 
