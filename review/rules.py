@@ -145,6 +145,13 @@ class RuleSet:
             for rule in pack.rules:
                 self.rules[rule.id] = rule
 
+    @classmethod
+    def only(cls, rule: Rule) -> "RuleSet":
+        """A set holding one rule: its examples are tested without other rules' flags merging over them."""
+        single = cls([])
+        single.rules = {rule.id: rule}
+        return single
+
     def __getitem__(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
 

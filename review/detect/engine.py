@@ -81,8 +81,14 @@ def _address_candidates(text: str):
         yield match.start, match.end, f"address down to {match.level}"
 
 
+def _person_ner_candidates(text: str):
+    from review.ner import PersonNER
+    for start, end, score in PersonNER.load().find(text):
+        yield start, end, f"person-name model (p={score:.2f})"
+
+
 # Named candidate finders for what a regex cannot say well (a gazetteer, a model).
-FINDERS = {"address": _address_candidates}
+FINDERS = {"address": _address_candidates, "person_ner": _person_ner_candidates}
 
 
 class CompiledRule:
@@ -121,13 +127,14 @@ class Engine:
         return self.detect(document.finish())
 
     def self_test(self) -> list[tuple[str, str, str, list[str]]]:
-        """Run every rule's examples: (rule id, "flag"|"ignore", text, problems); no problems = pass."""
+        """Run every rule's examples, each rule on its own: (rule id, "flag"|"ignore", text, problems)."""
         results = []
         for compiled in self.rules:
             rule = compiled.rule
+            alone = Engine(RuleSet.only(rule))
             for kind in ("flag", "ignore"):
                 for text in getattr(rule.examples, kind):
-                    fired = [f for f in self.detect_text(text) if f.rule == rule.id and f.severity != "info"]
+                    fired = [f for f in alone.detect_text(text) if f.rule == rule.id and f.severity != "info"]
                     problems = []
                     if kind == "flag" and not fired:
                         problems.append("did not fire")
@@ -336,7 +343,7 @@ def _head_end(document: Document) -> int:
 def _merge(candidates: list[Candidate]) -> list[Candidate]:
     """Overlapping candidates of one category: keep the strongest (severity, score, length)."""
     def strength(c: Candidate):
-        return (SEVERITY_ORDER[c.severity], c.score, c.end - c.start)
+        return (SEVERITY_ORDER[c.severity], c.end - c.start, c.score)
 
     kept: list[Candidate] = []
     by_category: dict[str, list[Candidate]] = {}
