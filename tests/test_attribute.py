@@ -104,6 +104,8 @@ def test_training_end_to_end_is_reproducible(tiny_corpus):
     assert first["cross_validation"] == second["cross_validation"]
     assert set(first["rows"]) == set(LABELS) and first["data"][0]["sha256"]
     assert (folder / "model-a" / "model.joblib").stat().st_size < 20 * 1024 * 1024
+    card = (folder / "model-a" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "Cross-validated figures" in card and first["data"][0]["sha256"][:16] in card
 
     from review.attribute import AttributeModel
     model = AttributeModel.load(folder / "model-a")
