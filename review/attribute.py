@@ -136,6 +136,15 @@ def decide(probabilities: dict[str, float], margin: float) -> tuple[str, list[st
     return best, [best, second], probabilities[best]
 
 
+DECLARED_WEIGHT = 4.0
+
+
+def _weigh_declaration(probabilities: dict[str, float], declared: str) -> dict[str, float]:
+    weighted = {label: p * (DECLARED_WEIGHT if label == declared else 1.0) for label, p in probabilities.items()}
+    total = sum(weighted.values()) or 1.0
+    return {label: p / total for label, p in weighted.items()}
+
+
 # --- the policy ----------------------------------------------------------------------------------------
 def suggest(document: Document, metadata: GongwenMetadata, flags: list[Flag],
             model: AttributeModel | None) -> Attribute:
@@ -167,6 +176,12 @@ def suggest(document: Document, metadata: GongwenMetadata, flags: list[Flag],
             code="model_missing", text="未找到公开属性模型（models/attribute）：请运行 `review train`，或由审核人人工认定。")])
 
     probabilities = model.probabilities(model_input(document.visible_text, metadata, flags))
+    declared = metadata.declared_attribute
+    if declared in LABELS:
+        # 公开属性源头认定: the drafting unit's declaration is evidence (not proof) — weigh it in as a
+        # likelihood ratio, so that the model must disagree clearly to overturn it.
+        probabilities = _weigh_declaration(probabilities, declared)
+        reasons.append(AttributeReason(code="declared", text=f"起草单位在附注或网页中标注的公开属性为 {declared}，作为证据计入（似然比 {DECLARED_WEIGHT:g}）。"))
     suggested, candidates, confidence = decide(probabilities, model.margin)
     figures = "，".join(f"{label} {probabilities[label]:.2f}" for label in LABELS)
     reasons.append(AttributeReason(code="model", text=f"分类模型概率：{figures}；按误判代价矩阵取期望代价最小者。"))
@@ -194,7 +209,6 @@ def suggest(document: Document, metadata: GongwenMetadata, flags: list[Flag],
                                        text="内容主要涉及特定个人事项或内部、过程性信息，建议不予公开。"
                                        + ("如第三方同意或不公开会对公共利益造成重大影响，可依第十五条但书公开。"
                                           if personal else "")))
-    declared = metadata.declared_attribute
     if declared and suggested in LABELS and declared != suggested:
         reasons.append(AttributeReason(code="declared_differs",
                                        text=f"附注或网页标注的公开属性（{declared}）与建议（{suggested}）不一致，请核实。"))

@@ -128,3 +128,23 @@ def test_eval_reports_confusion_and_leaks(tiny_corpus, tmp_path):
     result = evaluate(tmp_path, ScanConfig(attribute_model=str(folder / "model-a")))
     assert result["rows"] == 2 and result["leaks"] == 0
     assert result["confusion"].get("withheld->withheld", 0) >= 1
+
+
+def test_shipped_model_loads_and_predicts_deterministically():
+    from review.attribute import AttributeModel
+    model = AttributeModel.load()
+    assert model is not None, "models/attribute/model.joblib is shipped"
+    assert model.meta["cross_validation"]["cost_matrix"]["leaks"] == 0
+    row = {"text": "示例县人民政府办公室关于印发春季农田水利建设实施方案的通知\n各乡镇人民政府：现将方案印发给你们。", "struct": {}}
+    first, second = model.probabilities(row), model.probabilities(row)
+    assert first == second and abs(sum(first.values()) - 1.0) < 1e-6
+    # whatever the shipped model says, a marking decides
+    attribute = suggestion("秘密★6个月\n关于印发春季农田水利建设实施方案的通知\n各乡镇：照此执行。", model=model)
+    assert attribute.suggested == "withheld"
+
+
+def test_declared_attribute_is_weighed_not_obeyed():
+    from review.attribute import _weigh_declaration
+    weighed = _weigh_declaration({"proactive": 0.2, "on_request": 0.2, "withheld": 0.6}, "proactive")
+    assert weighed["proactive"] > 0.2 and abs(sum(weighed.values()) - 1) < 1e-9
+    assert decide(weighed, 0.0)[0] != "proactive"  # a declaration alone does not publish a likely-withheld draft
