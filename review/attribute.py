@@ -131,12 +131,20 @@ def decide(probabilities: dict[str, float], margin: float) -> tuple[str, list[st
     costs = expected_costs(probabilities)
     ranked = sorted(LABELS, key=lambda label: costs[label])
     best, second = ranked[0], ranked[1]
+    likeliest = max(LABELS, key=lambda label: probabilities[label])
     if costs[second] - costs[best] < margin:
         return "needs_review", [best, second], probabilities[best]
+    if probabilities[best] < HEDGE_FLOOR:
+        # the cheapest answer is a hedge the model hardly believes in (on_request between a likely
+        # proactive and a possible withheld): a person should choose between the two real readings
+        others = [label for label in LABELS if label != likeliest]
+        runner_up = max(others, key=lambda label: probabilities[label])
+        return "needs_review", [likeliest, runner_up], probabilities[likeliest]
     return best, [best, second], probabilities[best]
 
 
 DECLARED_WEIGHT = 4.0
+HEDGE_FLOOR = 0.2  # below this probability the cost-optimal answer is a hedge: needs_review
 
 
 def _weigh_declaration(probabilities: dict[str, float], declared: str) -> dict[str, float]:
@@ -199,6 +207,9 @@ def suggest(document: Document, metadata: GongwenMetadata, flags: list[Flag],
             kinds = "、".join(sorted({f.type for f in to_mask}))
             reasons.append(AttributeReason(code="publish_after_fixing", legal_basis=basis("第三十七条"),
                                            text=f"主动公开前须先处理 {len(to_mask)} 处标记（{kinds}）：遮盖个人信息、清除隐藏内容、补全占位符。"))
+    elif suggested == "needs_review":
+        reasons.append(AttributeReason(code="needs_review",
+                                       text=f"模型在 {candidates[0]} 与 {candidates[1]} 之间无法可靠区分，请审核人认定。"))
     elif suggested == "on_request":
         reasons.append(AttributeReason(code="on_request", legal_basis=basis("第二十七条"),
                                        text="不属于应当主动公开的范围，可依申请公开。"))

@@ -148,3 +148,9 @@ def test_declared_attribute_is_weighed_not_obeyed():
     weighed = _weigh_declaration({"proactive": 0.2, "on_request": 0.2, "withheld": 0.6}, "proactive")
     assert weighed["proactive"] > 0.2 and abs(sum(weighed.values()) - 1) < 1e-9
     assert decide(weighed, 0.0)[0] != "proactive"  # a declaration alone does not publish a likely-withheld draft
+
+
+def test_a_hedge_the_model_does_not_believe_becomes_needs_review():
+    # cheapest by cost is on_request, which the model gives 0 %: a person chooses between the real readings
+    suggested, candidates, confidence = decide({"proactive": 0.83, "on_request": 0.0, "withheld": 0.17}, 0.0)
+    assert suggested == "needs_review" and candidates == ["proactive", "withheld"] and confidence == 0.83
