@@ -22,7 +22,7 @@ from pathlib import Path
 
 from review.config import ScanConfig
 from review.detect.validators import id_card, id_check_digit
-from review.document import Document, Location
+from review.document import Document
 from review.pipeline import review_document
 
 DOC_CHARS = 10_000
@@ -62,10 +62,7 @@ def planted_documents(text: str, seed: int = 7):
 
 
 def as_document(number: int, text: str) -> Document:
-    document = Document(path=f"doc{number}", format="txt", sha256="-", size=len(text.encode()))
-    for line_number, line in enumerate(text.split("\n"), start=1):
-        document.add(line, Location(part="body", line=line_number))
-    return document.finish()
+    return Document.from_text(text, f"doc{number}")
 
 
 def run_ours(documents, planted):

@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from review.config import ScanConfig
-from review.document import Document, Location
+from review.document import Document
 from review.pipeline import review_document
 
 
@@ -34,10 +34,7 @@ def corpus(shared: Path):
 
 
 def as_document(name: str, text: str) -> Document:
-    document = Document(path=name, format="txt", sha256="-", size=len(text.encode()))
-    for number, line in enumerate(text.splitlines(), start=1):
-        document.add(line, Location(part="body", line=number))
-    return document.finish()
+    return Document.from_text(text, name)
 
 
 def main() -> None:

@@ -104,6 +104,16 @@ class Document:
     visible_end: int = 0  # Document.text[:visible_end] is the visible text
 
     # -- building -------------------------------------------------------------------------------
+    @classmethod
+    def from_text(cls, text: str, path: str = "<text>") -> "Document":
+        """A plain-text Document, one block per line: rule examples, training rows, benchmarks."""
+        import hashlib
+        data = text.encode()
+        document = cls(path=path, format="txt", sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+        for number, line in enumerate(text.split("\n"), start=1):
+            document.add(line, Location(part="body", line=number))
+        return document.finish()
+
     def add(self, text: str, location: Location, *, hidden: HiddenInfo | None = None,
             style: str | None = None) -> Block | None:
         """Append a block. Blank blocks are dropped; call `finish()` once all blocks are in."""

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from review.attribute import LABELS, _load, column_struct, column_text, decide, model_input, words
 from review.config import ScanConfig
-from review.document import Document, Location
+from review.document import Document
 
 SEED = 20261122
 MARGINS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
@@ -45,11 +45,7 @@ def load_rows(paths: list[str]) -> list[dict]:
 
 
 def text_document(text: str, name: str) -> Document:
-    document = Document(path=name, format="txt", sha256=hashlib.sha256(text.encode()).hexdigest(),
-                        size=len(text.encode()))
-    for number, line in enumerate(text.splitlines(), start=1):
-        document.add(line, Location(part="body", line=number))
-    return document.finish()
+    return Document.from_text(text, name)
 
 
 def featurise(rows: list[dict], config: ScanConfig) -> list[dict]:

@@ -27,7 +27,7 @@ from functools import lru_cache
 import ahocorasick_rs
 
 from review.detect import filters as filter_functions
-from review.document import Document, Location
+from review.document import Document
 from review.flags import make_flag
 from review.report import SEVERITY_ORDER, ExplanationStep, Flag
 from review.rules import Rule, RuleSet
@@ -121,10 +121,7 @@ class Engine:
 
     def detect_text(self, text: str) -> list[Flag]:
         """Detection over a bare text (one block per line): rule examples, `review rules test`."""
-        document = Document(path="<text>", format="txt", sha256="-", size=len(text))
-        for number, line in enumerate(text.split("\n"), start=1):
-            document.add(line, Location(part="body", line=number))
-        return self.detect(document.finish())
+        return self.detect(Document.from_text(text))
 
     def self_test(self) -> list[tuple[str, str, str, list[str]]]:
         """Run every rule's examples, each rule on its own: (rule id, "flag"|"ignore", text, problems)."""
