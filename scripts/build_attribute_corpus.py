@@ -230,7 +230,8 @@ def realise_placeholders(text: str, region: str, rng: random.Random, div: Divisi
 
     text = ADMIN_PH.sub(admin, text)
     short = names["short"][0]
-    text = re.sub(r"示(?=[\u4e00-\u9fff]{0,6}[〔（(])", short[0], text)   # 文号 abbreviations such as 示政办〔2024〕3号
+    # 文号 abbreviations such as 示政办〔2024〕3号 (not the 示 of 公示/提示/批示 before a bracket)
+    text = re.sub(r"(?<![公提批指表显展请告])示(?=[\u4e00-\u9fff]{0,6}[〔\[［]\s*(?:19|20)\d{2})", short[0], text)
     text = text.replace("示例", short)
 
     brands = list(BRANDS)
