@@ -140,4 +140,4 @@ def test_peoples_daily_test_f1_floor(ner, shared_dir):
     assert f1 >= F1_FLOOR, (prec, rec, f1)
 
 
-F1_FLOOR = 0.62  # measured 0.67 on these 500 sentences (full test split: 0.757); the target is 0.85
+F1_FLOOR = 0.66  # measured 0.696 on these 500 sentences (full test split: 0.761); the target is 0.85
