@@ -28,8 +28,10 @@ def test_report_contract(rich_report):
     report = rich_report
     assert report.schema_version == SCHEMA_VERSION
     assert report.error is None and report.format == "docx" and len(report.sha256) == 64
-    # the rich fixture has no marking or withholding finding in its visible text: the classifier decides
-    assert report.attribute.reasons
+    # the rich fixture prints 秘密★1年 in its page header: the marking decides, not the model
+    assert report.attribute.suggested == "withheld"
+    assert report.attribute.reasons[0].code == "secret_marking"
+    assert report.attribute.reasons[0].legal_basis.article == "第十四条"
     assert {"read", "structure", "detect", "total"} <= set(report.timings)
     Report.model_validate_json(report.to_json())  # round trip
 

@@ -145,13 +145,14 @@ class Engine:
         text = document.text
         positions = self._find_words(text)
         head_end = _head_end(document)
+        head_spans = _head_spans(document, head_end)
         candidates: list[Candidate] = []
         for compiled in self.rules:
             rule = compiled.rule
             if rule.keywords and not any(positions.get(k) for k in rule.keywords):
                 continue
-            for candidate in self._candidates(compiled, text, positions, _head_spans(document, head_end)
-                                              if rule.scope == "head" else None):
+            for candidate in self._candidates(compiled, text, positions,
+                                              head_spans if rule.scope == "head" else None):
                 if self._in_scope(rule, candidate, document, head_end) and self._judge(candidate, text, positions,
                                                                                     document):
                     candidates.append(candidate)
