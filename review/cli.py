@@ -192,5 +192,13 @@ def eval_command(set_dir: str, config_path: str | None) -> None:
     sys.exit(EXIT_FLAGS if result["leaks"] else EXIT_CLEAN)
 
 
+# Commands that live beside their subsystem (each module keeps its heavy imports inside the commands).
+from review.scan.cli import scan  # noqa: E402
+from review.service.cli import audit, serve, user  # noqa: E402
+
+for _command in (scan, serve, user, audit):
+    main.add_command(_command)
+
+
 if __name__ == "__main__":
     main()

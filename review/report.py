@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from review.document import Location
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
-Category = Literal["secret", "personal", "negative_list", "hidden", "redaction", "spam", "placeholder"]
+Category = Literal["secret", "personal", "negative_list", "hidden", "redaction", "spam", "placeholder",
+                   "consistency"]  # consistency: the attribute checks (declared vs suggested, implementing docs, 函复)
 Severity = Literal["high", "medium", "low", "info"]
 AttributeValue = Literal["proactive", "on_request", "withheld", "needs_review"]
 SEVERITY_ORDER = {"info": 0, "low": 1, "medium": 2, "high": 3}

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import docx_fixtures as fx
+from review.report import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,7 +57,7 @@ def test_exit_3_when_a_document_fails_and_the_batch_goes_on(files):
 def test_json_format_is_one_array(files):
     result = run("check", files["clean"], files["flagged"], "--format", "json")
     reports = json.loads(result.stdout)
-    assert [r["schema_version"] for r in reports] == ["1.0", "1.0"]
+    assert [r["schema_version"] for r in reports] == [SCHEMA_VERSION, SCHEMA_VERSION]
 
 
 def test_usage_errors_exit_2(tmp_path, files):

@@ -1,0 +1,1 @@
+"""Batch scans of archives: `review scan PATH... --out DIR` (walk, dedupe, review in workers, ledger, outputs)."""
