@@ -46,4 +46,5 @@ TIMEOUT = "D008"
 CONVERTER_MISSING = "D009"
 CONVERSION_FAILED = "D010"
 NOT_FOUND = "D011"
+WORKER_LOST = "D012"  # batch scans: the worker process died on this file (crash, memory)
 INTERNAL = "D099"

@@ -136,6 +136,8 @@ class Report(Strict):
     warnings: list[str] = []
     error: str | None = Field(None, description="why the document could not be reviewed, in plain words")
     error_code: str | None = None
+    duplicate_of: str | None = Field(None, description="batch scans: the path of an identical file (same sha256) "
+                                     "whose review this report repeats; the file was not reviewed again")
     timings: dict[str, float] = Field({}, description="milliseconds per stage")
     tool: dict[str, str] = {}
 
