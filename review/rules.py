@@ -52,7 +52,10 @@ class Context(BaseModel):
     require: bool = False  # drop candidates with no positive context word
 
 
-Scope = Literal["all", "visible", "hidden", "head"]
+# all: the document's visible and hidden text; visible / hidden: one of them; head: the first lines and page
+# headers/footers (markings); page: all, plus a web page's chrome (menus, footers, link bars) outside the
+# article — chrome is not the document, but injected spam hides there
+Scope = Literal["all", "visible", "hidden", "head", "page"]
 
 
 class Rule(BaseModel):

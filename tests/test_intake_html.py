@@ -71,8 +71,9 @@ def test_portal_page_chrome_dropped_article_and_metadata_kept(tmp_path):
     visible = doc.visible_text
     assert doc.format == "html" and doc.pages == 1 and doc.encoding == "utf-8"
     for chrome in ("首页", "网站标识码", "赣ICP备", "公网安备", "打印本页", "关闭窗口", "当前位置", "无障碍浏览"):
-        assert chrome not in doc.text, chrome
-    assert "网站标识码：3601000001" in " ".join(doc.metadata["html_chrome"])  # dropped, but on record
+        assert chrome not in visible, chrome
+    chrome_text = " ".join(b.text for b in doc.blocks if b.location.part == "page_chrome")
+    assert "网站标识码：3601000001" in chrome_text  # not the document, but scanned for injected spam
     assert "脚本里的文字" not in doc.text
     # title, article (entities decoded), metadata table all visible, in that order
     assert TITLE in visible
@@ -93,7 +94,7 @@ def test_portal_page_chrome_dropped_article_and_metadata_kept(tmp_path):
     assert not any("beian" in link["url"] or link["text"] == "首页" for link in doc.links)
     paragraph = next(b for b in doc.blocks if b.text.startswith("各乡"))
     assert paragraph.style == "p" and paragraph.location.part == "body" and paragraph.location.name == "p"
-    assert not doc.hidden_blocks
+    assert {b.hidden.kind for b in doc.hidden_blocks} == {"page_chrome"}
 
 
 def test_visible_spam_in_article_stays_contiguous(tmp_path):
@@ -137,7 +138,7 @@ def test_css_hidden_text_is_kept_as_hidden_blocks(tmp_path):
     # font-size:0 on the menu list to remove inline-block gaps is not hiding (children are sized)
     nav_head = "<style>.nav ul{font-size:0}.nav li{font-size:14px}</style>"
     doc = read_document(write(tmp_path, "nav.html", page(ARTICLE, head=nav_head)))
-    assert not doc.hidden_blocks
+    assert not [b for b in doc.hidden_blocks if b.hidden.kind != "page_chrome"]
 
 
 def test_style_rules_for_print_and_later_overrides_do_not_hide(tmp_path):
@@ -147,7 +148,7 @@ def test_style_rules_for_print_and_later_overrides_do_not_hide(tmp_path):
     doc = read_document(write(tmp_path, "print.html", page(article, head=head)))
     assert "各乡镇人民政府" in doc.visible_text
     assert "展开的段落" in doc.visible_text and "内联覆盖" in doc.visible_text
-    assert not doc.hidden_blocks
+    assert not [b for b in doc.hidden_blocks if b.hidden.kind != "page_chrome"]
 
 
 def test_data_table_rows_and_attachments(tmp_path):
@@ -300,3 +301,17 @@ def test_devset_injected_spam(shared_dir):
                 assert text in doc.visible_text, label["file"]
                 seen["visible"] += 1
     assert seen["hidden"] and seen["visible"], seen  # both kinds of injection are exercised
+
+
+def test_spam_injected_in_the_footer_is_flagged_and_the_rest_of_the_chrome_is_not(tmp_path):
+    from review.pipeline import review_file
+    injected = FOOTER.replace("</div>\n", '<p><a href="http://x.example">真人百家乐 注册即送彩金</a></p></div>\n', 1)
+    path = write(tmp_path, "spam.html", page(ARTICLE).replace(FOOTER, injected))
+    report = review_file(str(path))
+    chrome_flags = [f for f in report.flags if f.location.part == "page_chrome"]
+    assert [f.category for f in chrome_flags] == ["spam"]
+    assert "百家乐" in chrome_flags[0].text
+    # the footer's office phone, ICP and site numbers are chrome: no other rule reads them
+    clean = review_file(str(write(tmp_path, "clean.html", page(ARTICLE))))
+    assert not [f for f in clean.flags if f.location.part == "page_chrome"]
+    assert report.metadata.title == clean.metadata.title == TITLE

@@ -33,6 +33,7 @@ from review.report import SEVERITY_ORDER, ExplanationStep, Flag
 from review.rules import Rule, RuleSet
 
 HEAD_LINES = 10  # a 版头 marking sits in the first lines of the document
+PAGE_CHROME = "page_chrome"  # Location.part of a web page's menus and footers (review.intake.html)
 _SEVERITY_BELOW = {"high": "medium", "medium": "low", "low": "info", "info": "info"}
 _CLAUSE_END = "，,；;。！？!?\n\t"
 _SENTENCE_END = "；;。！？!?\n"
@@ -193,9 +194,11 @@ class Engine:
 
     @staticmethod
     def _in_scope(rule: Rule, candidate: Candidate, document: Document, head_end: int) -> bool:
-        if rule.scope == "all":
-            return True
         block = document.locate(candidate.start)
+        if block is not None and block.location.part == PAGE_CHROME:
+            return rule.scope == "page"
+        if rule.scope in ("all", "page"):
+            return True
         if block is None:
             return False
         if rule.scope == "visible":

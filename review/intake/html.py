@@ -18,8 +18,9 @@ What a Document gets:
   the article container and attachment lists; data-table rows are one block each, cells joined by tab;
 - text hidden by CSS (inline style, simple <style> rules, the hidden attribute) anywhere on the page,
   as css_hidden blocks: spam is often injected in a hidden div near the footer, outside the article;
-- metadata["portal"] (the metadata table as a dict), ["html_meta"] (<meta name=...>), ["html_title"],
-  ["html_chrome"] (the dropped chrome text, so that a footer-injected visible link is still on record);
+- metadata["portal"] (the metadata table as a dict), ["html_meta"] (<meta name=...>), ["html_title"];
+- the page chrome (menus, banners, footers) as blocks of part page_chrome, kept out of the visible text
+  (hidden kind page_chrome): only rules scoped "page" (injected spam) look at them;
 - links of the kept regions (and of hidden nodes, marked part=css_hidden) in document.links.
 """
 
@@ -672,14 +673,17 @@ def parse(source, config, deadline):
     document.metadata["portal"] = parse_portal(metadata) if metadata is not None else {}
     walker = _Walker(document, deadline, regions, css_hidden, sized)
     walker.walk(body)
-    document.metadata["html_chrome"] = [text for text, _ in walker.chrome]
-
     if not walker.visible and walker.chrome:
         # no article found: everything the page shows is better than nothing (content must not be lost)
         for text, tag in walker.chrome:
             document.add(text, Location(part="body", paragraph=walker._next("body"), name=tag), style=tag)
-        document.metadata["html_chrome"] = []
         document.warnings.append("no article container was recognised; the whole page was read")
+    else:
+        # The chrome is not the document (it stays out of the visible text the 公文 parser and the classifier
+        # read), but injected spam hides in footers and link bars: rules scoped "page" still scan it.
+        for number, (text, tag) in enumerate(walker.chrome):
+            document.add(text, Location(part="page_chrome", paragraph=number, name=tag),
+                         hidden=HiddenInfo(kind="page_chrome", detail=f"<{tag}> outside the article"))
     if not document.blocks:
         raise DocumentError("the page holds no text", code=errors.EMPTY)
     document.pages = 1
