@@ -1,7 +1,8 @@
 """One document in, one Report out — and never an exception.
 
     read (intake) → 公文 structure → flags (intake's own, then the detection engine over all rule packs)
-    → attribute (legal rules, then the calibrated classifier) → Report
+    → attribute (legal rules, then the calibrated classifier) → consistency flags (declaration, implementing
+    documents, 函复 against the suggestion) → Report
 
 `review_file` is what the CLI, the service and batch workers call. A file that cannot be read gives a
 report whose `error` says why in plain words; the traceback of an unexpected failure goes to the log
@@ -17,6 +18,7 @@ import review
 from review import errors
 from review.attribute import AttributeModel, suggest
 from review.config import ScanConfig
+from review.consistency import consistency_flags
 from review.detect.engine import engine_for
 from review.document import Document
 from review.errors import DocumentError
@@ -28,7 +30,6 @@ from review.report import Attribute, ExplanationStep, Flag, GongwenMetadata, Rep
 from review.rules import rules_for
 
 log = logging.getLogger(__name__)
-
 
 
 def review_file(path: str, config: ScanConfig | None = None, display_path: str | None = None) -> Report:
@@ -77,6 +78,7 @@ def review_document(document: Document, config: ScanConfig) -> Report:
     metadata, flags, timings = analyse(document, config)
     t = time.perf_counter()
     attribute = suggest(document, metadata, flags, AttributeModel.load(config.attribute_model))
+    flags = sort_flags(flags + consistency_flags(document, metadata, flags, attribute, rules_for(config)))
     timings["attribute"] = round((time.perf_counter() - t) * 1000, 2)
     properties = {k: str(v) for k, v in document.metadata.get("properties", {}).items()}
     return Report(

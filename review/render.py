@@ -14,6 +14,7 @@ CATEGORY_NAMES = {
     "redaction": "无效遮盖 redaction",
     "spam": "违规插入内容 spam",
     "placeholder": "未完成起草 placeholder",
+    "consistency": "公开属性一致性 consistency",
 }
 ATTRIBUTE_NAMES = {"proactive": "主动公开", "on_request": "依申请公开", "withheld": "不予公开",
                    "needs_review": "需人工认定"}

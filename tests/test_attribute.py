@@ -154,3 +154,19 @@ def test_a_hedge_the_model_does_not_believe_becomes_needs_review():
     # cheapest by cost is on_request, which the model gives 0 %: a person chooses between the real readings
     suggested, candidates, confidence = decide({"proactive": 0.83, "on_request": 0.0, "withheld": 0.17}, 0.0)
     assert suggested == "needs_review" and candidates == ["proactive", "withheld"] and confidence == 0.83
+
+
+def test_the_compiled_scorer_gives_predict_probas_numbers():
+    """AttributeModel.probabilities skips scikit-learn's per-call checks (speed); the numbers must not move."""
+    from review.attribute import AttributeModel, model_input
+    model = AttributeModel.load()
+    texts = [template.format(n=n) for template in PROACTIVE + ON_REQUEST + WITHHELD for n in (1, 2)]
+    texts += ["", "全角ＡＢＣ　English words 123 与中文混排", "秘密★1年\n关于某事项的通知\n（此件不予公开）"]
+    for text in texts:
+        document = text_document(text, "t")
+        metadata, flags, _ = analyse(document, ScanConfig())
+        row = model_input(document.visible_text, metadata, flags)
+        expected = dict(zip(model.pipeline.classes_, model.pipeline.predict_proba([row])[0]))
+        compiled = model.probabilities(row)
+        assert set(compiled) == set(LABELS)
+        assert all(abs(compiled[label] - expected[label]) < 1e-9 for label in LABELS), text

@@ -14,14 +14,12 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from review.render import ATTRIBUTE_NAMES, CATEGORY_NAMES
 from review.report import SEVERITY_ORDER
 from review.scan.ledger import iter_reports
 
-CATEGORIES = ("secret", "personal", "negative_list", "hidden", "redaction", "spam", "placeholder", "consistency")
-CATEGORY_NAMES = {"secret": "国家秘密/工作秘密", "personal": "个人信息", "negative_list": "负面清单", "hidden": "隐藏内容",
-                  "redaction": "遮盖失效", "spam": "违规植入内容", "placeholder": "未完成稿", "consistency": "属性一致性"}
-ATTRIBUTE_NAMES = {"proactive": "主动公开", "on_request": "依申请公开", "withheld": "不予公开",
-                   "needs_review": "需人工研判", None: "未判定（出错）"}
+CATEGORIES = tuple(CATEGORY_NAMES)
+ATTRIBUTE_NAMES = {**ATTRIBUTE_NAMES, None: "未判定（出错）"}
 SEVERITY_WEIGHT = {"high": 10, "medium": 3, "low": 1, "info": 0}
 
 # (csv key, xlsx header)
