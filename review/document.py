@@ -13,6 +13,7 @@ white text, CSS-hidden nodes, document properties...) follows, each block marked
 from __future__ import annotations
 
 import bisect
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ class Location(BaseModel):
     bbox: tuple[float, float, float, float] | None = None  # x0, top, x1, bottom in PDF points
     sheet: str | None = None
     name: str | None = None  # property name, annotation subtype, html element...
+    ocr_confidence: float | None = None  # text read by OCR: Tesseract's confidence (0..1) in its weakest word
 
     def describe(self) -> str:
         """Short human label, e.g. '第2页 表1 行3' is left to the UI; here a neutral English form."""
@@ -57,6 +59,20 @@ class HiddenInfo:
     detail: str | None = None  # e.g. "font colour FFFFFF", "dc:creator", "display:none"
 
 
+def _glyph_width(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+@dataclass
+class OcrWord:
+    """A word of a block read by OCR: where it sits in the block's text and on the page."""
+
+    start: int  # offsets in Block.text
+    end: int
+    bbox: tuple[float, float, float, float]  # x0, top, x1, bottom in points, like Location.bbox
+    confidence: float  # 0..1
+
+
 @dataclass
 class Block:
     text: str
@@ -65,6 +81,31 @@ class Block:
     end: int = 0
     hidden: HiddenInfo | None = None
     style: str | None = None  # paragraph style or html tag, a hint for 公文 structure
+    ocr_words: list[OcrWord] | None = None  # set when the text was read by OCR from a page image
+
+    def ocr_span(self, start: int, end: int) -> tuple[tuple[float, float, float, float], float] | None:
+        """For text read by OCR: the box on the page and the weakest confidence of the words under
+        Document.text[start:end]; a word only partly in the span gives its share of its width (a
+        Chinese character or full-width sign counts twice a digit or Latin letter)."""
+        if not self.ocr_words:
+            return None
+        lo, hi = max(start, self.start) - self.start, min(end, self.end) - self.start
+        boxes, confidences = [], []
+        for word in self.ocr_words:
+            a, b = max(lo, word.start), min(hi, word.end)
+            if a >= b:
+                continue
+            x0, top, x1, bottom = word.bbox
+            widths = [_glyph_width(ch) for ch in self.text[word.start:word.end]]
+            unit = (x1 - x0) / sum(widths)
+            left = x0 + unit * sum(widths[: a - word.start])
+            right = x0 + unit * sum(widths[: b - word.start])
+            boxes.append((left, top, right, bottom))
+            confidences.append(word.confidence)
+        if not boxes:
+            return None
+        box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+        return tuple(round(v, 2) for v in box), min(confidences)
 
 
 @dataclass
@@ -115,11 +156,11 @@ class Document:
         return document.finish()
 
     def add(self, text: str, location: Location, *, hidden: HiddenInfo | None = None,
-            style: str | None = None) -> Block | None:
+            style: str | None = None, ocr_words: list[OcrWord] | None = None) -> Block | None:
         """Append a block. Blank blocks are dropped; call `finish()` once all blocks are in."""
         if not text or not text.strip():
             return None
-        block = Block(text=text, location=location, hidden=hidden, style=style)
+        block = Block(text=text, location=location, hidden=hidden, style=style, ocr_words=ocr_words)
         self.blocks.append(block)
         return block
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from review.document import Location
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 Category = Literal["secret", "personal", "negative_list", "hidden", "redaction", "spam", "placeholder",
                    "consistency"]  # consistency: the attribute checks (declared vs suggested, implementing docs, 函复)

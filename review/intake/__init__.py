@@ -16,7 +16,7 @@ from review.config import ScanConfig
 from review.document import Document
 from review.errors import DocumentError
 from review.intake.safe import Deadline, time_limit
-from review.intake.sniff import LEGACY, SUPPORTED, sniff, zip_opener
+from review.intake.sniff import IMAGES, LEGACY, SUPPORTED, sniff, zip_opener
 
 PARSERS = {
     "txt": "review.intake.text",
@@ -27,6 +27,7 @@ PARSERS = {
     "ofd": "review.intake.ofd",
     "xlsx": "review.intake.xlsx",
     **{fmt: "review.intake.legacy" for fmt in LEGACY},
+    **{fmt: "review.intake.image" for fmt in IMAGES},
 }
 
 
@@ -105,7 +106,8 @@ def _parse(module, source: Source, config: ScanConfig, deadline: Deadline) -> Do
 
 _EXTENSIONS = {"docx": {"docx", "docm"}, "pdf": {"pdf"}, "html": {"html", "htm", "shtml", "xhtml"},
                "txt": {"txt", "text", "log", ""}, "csv": {"csv"}, "ofd": {"ofd"}, "xlsx": {"xlsx", "xlsm"},
-               "doc": {"doc", "dot"}, "wps": {"wps"}, "rtf": {"rtf"}, "odt": {"odt"}, "xls": {"xls", "et"}}
+               "doc": {"doc", "dot"}, "wps": {"wps"}, "rtf": {"rtf"}, "odt": {"odt"}, "xls": {"xls", "et"},
+               "png": {"png"}, "jpeg": {"jpg", "jpeg", "jpe", "jfif"}, "tiff": {"tif", "tiff"}}
 
 
 def _note_mislabel(document: Document, path: str, fmt: str) -> None:

@@ -15,6 +15,10 @@ TableFinder runs on ruling lines taken from pdfium's paths, with the same counts
 
 pdfium also lists page objects in content-stream order, which pdfplumber cannot: a dark box painted
 after the text hides it (a failed redaction), a dark band painted before light text is a table header.
+Pages with images but no characters (scans) are rendered by pdfium at ~300 dpi and read by OCR
+(review.intake.ocr); their lines carry boxes in points on the page as displayed, origin at its top
+left, and Tesseract's confidence. Without tesseract they keep the "needs OCR" warning.
+
 pypdfium2 is not thread-safe: run parsers in processes, not threads.
 """
 
@@ -80,14 +84,16 @@ def parse(source, config, deadline):
         _read_properties(pdf, document)
         _read_attachments(pdf, document)
         summary = _Summary()
+        scans = _ScannedPages(deadline)
         with _Plumber(source.data) as plumber:
             for number in range(1, count + 1):
                 deadline.check()
-                _read_page(pdf, number, plumber, config, document, summary)
+                _read_page(pdf, number, plumber, config, document, summary, scans)
         if summary.damaged == count:
             raise DocumentError(f"the PDF is damaged: none of its {count} pages could be read",
                                 code=errors.CORRUPT)
         summary.report(document, count)
+        scans.report(document)
     finally:
         pdf.close()
     return document
@@ -134,7 +140,8 @@ class _Summary:
 
 # -- one page ---------------------------------------------------------------------------------------
 
-def _read_page(pdf, number: int, plumber: "_Plumber", config, document, summary: _Summary) -> None:
+def _read_page(pdf, number: int, plumber: "_Plumber", config, document, summary: _Summary,
+               scans: "_ScannedPages") -> None:
     try:
         page = pdf[number - 1]
     except pdfium.PdfiumError:
@@ -168,7 +175,8 @@ def _read_page(pdf, number: int, plumber: "_Plumber", config, document, summary:
         _read_annotations(pdf, page, number, frame, lines, document)
         if not chars:
             if scene.images:
-                summary.without_text.append(number)
+                if not scans.read(page, number, document):
+                    summary.without_text.append(number)
             else:
                 summary.blank += 1
     except pdfium.PdfiumError as exc:
@@ -668,6 +676,64 @@ def _read_attachments(pdf, document) -> None:
         document.embedded.append(EmbeddedObject(name=name, content_type=None,
                                                 size=size.value if has_file else None,
                                                 location=Location(part="embedded", name=name)))
+
+
+# -- scanned pages ----------------------------------------------------------------------------------
+
+class _ScannedPages:
+    """Image-only pages read by OCR; whether tesseract is there is asked once, on the first scan."""
+
+    def __init__(self, deadline):
+        self.deadline = deadline
+        self.missing: str | None = None
+        self.asked = False
+        self.read_pages: list[int] = []
+        self.empty_pages: list[int] = []  # OCR ran and found no text
+        self.dpi: dict[int, float] = {}
+
+    def read(self, page, number: int, document) -> bool:
+        """OCR the page into the document; False when it gave no text (or OCR is not available)."""
+        from review.intake import ocr  # pytesseract and numpy only for PDFs that hold scans
+
+        if not self.asked:
+            self.asked, self.missing = True, ocr.missing_reason()
+        if self.missing:
+            return False
+        dpi = ocr.render_dpi(*page.get_size())
+        bitmap = page.render(scale=dpi / 72, grayscale=True)
+        try:
+            image = bitmap.to_pil()
+            text = ocr.read_page(image, timeout=ocr.page_timeout(self.deadline))
+        except ocr.OcrError as exc:
+            document.warnings.append(f"page {number}: OCR could not read it ({exc})")
+            return False
+        finally:
+            bitmap.close()
+        if not ocr.add_page_text(document, number, text, points_per_pixel=72 / dpi):
+            self.empty_pages.append(number)
+            return False
+        self.read_pages.append(number)
+        self.dpi[number] = round(dpi, 1)
+        return True
+
+    def report(self, document) -> None:
+        if self.missing:
+            document.warnings.append(self.missing)
+        if not (self.read_pages or self.empty_pages):
+            return
+        document.metadata["ocr"] = {"pages": self.read_pages, "no_text": self.empty_pages, "dpi": self.dpi}
+        if self.read_pages:
+            document.warnings.append(f"{_page_list(self.read_pages)} no text layer: read by OCR, which may "
+                                     "misread characters (flags on doubtful text say so)")
+        if self.empty_pages:
+            document.warnings.append(f"OCR found no readable text on page(s) {', '.join(map(str, self.empty_pages))}")
+
+
+def _page_list(numbers: list[int]) -> str:
+    if len(numbers) == 1:
+        return f"page {numbers[0]} has"
+    shown = ", ".join(map(str, numbers[:MAX_PAGE_WARNINGS])) + (" …" if len(numbers) > MAX_PAGE_WARNINGS else "")
+    return f"{len(numbers)} pages ({shown}) have"
 
 
 # -- pdfplumber, when needed ------------------------------------------------------------------------

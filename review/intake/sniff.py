@@ -28,8 +28,15 @@ SUPPORTED = {
     "rtf": "RTF document",
     "odt": "OpenDocument text (odt)",
     "xls": "legacy Excel workbook (xls)",
+    "png": "PNG image (read by OCR)",
+    "jpeg": "JPEG image (read by OCR)",
+    "tiff": "TIFF image (read by OCR)",
 }
 LEGACY = {"doc", "wps", "rtf", "odt", "xls"}  # read through a LibreOffice conversion
+IMAGES = {"png", "jpeg", "tiff"}  # scans, read by OCR
+# a PNG's first chunk is always IHDR (PNG spec 5.6): bytes that merely start like a PNG are not one
+_IMAGE_SIGNATURES = ((b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "png"), (b"\xff\xd8\xff", "jpeg"),
+                     (b"II*\x00", "tiff"), (b"MM\x00*", "tiff"))
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HTML_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|div|p|table)\b",
@@ -53,6 +60,9 @@ def sniff(head: bytes, path: str, open_zip=None) -> tuple[str | None, str]:
         return kind, SUPPORTED[kind]
     if head.lstrip().startswith(b"{\\rtf"):
         return "rtf", SUPPORTED["rtf"]
+    for signature, kind in _IMAGE_SIGNATURES:
+        if head.startswith(signature):
+            return kind, SUPPORTED[kind]
     if _looks_binary(head):
         return None, _name_binary(head)
     probe = _strip_bom(head)
