@@ -102,8 +102,13 @@ def generate(archive: Path, count: int, shared: Path, seed: int = 6) -> dict[str
                     pdf.drawString(50, y, line)
                     y -= 16
             pdf.save()
-    (archive / "planted.json").write_text(json.dumps(planted, ensure_ascii=False), encoding="utf-8")
+    planted_file(archive).write_text(json.dumps(planted, ensure_ascii=False), encoding="utf-8")
     return planted
+
+
+def planted_file(archive: Path) -> Path:
+    """What was planted where: beside the archive, not in it (it would be scanned)."""
+    return archive.parent / f"planted-{archive.name}.json"
 
 
 def wrap(paragraph: str, width: int) -> list[str]:
@@ -195,8 +200,8 @@ def main() -> None:
     parser.add_argument("--runs", default="local1,local2,dask1,dask2")
     args = parser.parse_args()
     archive = Path(args.archive) / str(args.docs)
-    if (archive / "planted.json").exists():
-        planted = json.loads((archive / "planted.json").read_text(encoding="utf-8"))
+    if planted_file(archive).exists():
+        planted = json.loads(planted_file(archive).read_text(encoding="utf-8"))
     else:
         started = time.perf_counter()
         planted = generate(archive, args.docs, Path(args.shared))
