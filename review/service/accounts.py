@@ -1,0 +1,51 @@
+"""Users and units: shared by `review user add`, the admin API and the demo."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from review.service.auth import hash_password
+from review.service.problems import Problem
+from review.service.store import ROLES, Unit, User
+
+
+def unit_code(name: str) -> str:
+    """A stable placeholder code for the 索引号 until the admin sets the unit's real one."""
+    return "U" + hashlib.sha256(name.encode()).hexdigest()[:8].upper()
+
+
+def ensure_unit(session: Session, name: str, code: str | None = None) -> Unit:
+    unit = session.scalars(select(Unit).where(Unit.name == name)).one_or_none()
+    if unit is None:
+        unit = Unit(name=name, code=code or unit_code(name))
+        session.add(unit)
+        session.flush()
+    elif code:
+        unit.code = code
+    return unit
+
+
+def create_user(session: Session, name: str, role: str, unit_names: list[str], password: str | None = None
+                ) -> tuple[User, str]:
+    """Add a user (units created as needed); returns the user and the password (generated when None)."""
+    name = name.strip()
+    if role not in ROLES:
+        raise Problem(422, "bad_role", f"角色应为 {'、'.join(ROLES)}", f"role must be one of {', '.join(ROLES)}")
+    if not name:
+        raise Problem(422, "bad_name", "用户名不能为空", "the user name is empty")
+    if role != "admin" and not unit_names:
+        raise Problem(422, "no_unit", "起草人和审核人必须属于某个单位", "drafters and approvers need a unit")
+    if session.scalars(select(User).where(User.name == name)).first():
+        raise Problem(409, "user_exists", f"用户 {name} 已存在", f"user {name} exists already")
+    password = password or secrets.token_urlsafe(12)
+    if len(password) < 8:
+        raise Problem(422, "weak_password", "密码至少 8 个字符", "the password needs at least 8 characters")
+    user = User(name=name, role=role, password_hash=hash_password(password),
+                units=[ensure_unit(session, unit) for unit in dict.fromkeys(unit_names)])
+    session.add(user)
+    session.commit()
+    return user, password
