@@ -123,3 +123,40 @@ def test_admin_switches_rules_off(tmp_path):
         assert saved.json() == {"disable_rules": ["personal.id_card"]}
         report = service.wait(drafter, service.upload(drafter, notice_docx())["id"])["report"]
         assert "id_card" not in {flag["type"] for flag in report["flags"]}
+
+
+def test_page_image_copy_of_an_approved_pdf_burns_confirmed_flags_and_keeps_no_text(tmp_path):
+    import pypdfium2 as pdfium
+    from pdf_fixtures import text_pdf
+
+    source = text_pdf(tmp_path / "notice.pdf", [["示例县民政局关于发放临时救助金的通知", "各乡镇：",
+                                                  f"申请人王某某，身份证号{id_number()}，已核准。"]])
+    settings = make_settings(tmp_path / "service")
+    with TestClient(create_app(settings)) as client:
+        service = Service(client)
+        drafter = service.add_user("drafter", "drafter", [UNIT])
+        approver = service.add_user("approver", "approver", [UNIT])
+        submission = service.upload(drafter, source.read_bytes(), filename="notice.pdf")["id"]
+        report = service.wait(drafter, submission)["report"]
+        id_flag = next(f for f in report["flags"] if f["type"] == "id_card")
+        assert id_flag["location"]["bbox"] is not None
+        early = client.get(f"/api/submissions/{submission}/masked?format=pages", headers=drafter)
+        assert early.status_code == 409  # not approved yet
+        response = client.post(f"/api/submissions/{submission}/decision", headers=approver, json={
+            "attribute": "proactive", "reason": "救助结果依法公示",
+            "flags": [{"id": f["id"], "verdict": "confirmed"} for f in report["flags"]]})
+        assert response.status_code == 200, response.text
+        copy = client.get(f"/api/submissions/{submission}/masked?format=pages", headers=drafter)
+        assert copy.status_code == 200 and copy.headers["content-type"] == "application/pdf"
+        masked = tmp_path / "masked.pdf"
+        masked.write_bytes(copy.content)
+        pdf = pdfium.PdfDocument(str(masked))
+        assert len(pdf) == 1
+        assert pdf[0].get_textpage().get_text_range().strip() == ""  # pixels only: nothing to copy out
+        pdf.close()
+        word = service.upload(drafter, notice_docx(), title="通知")["id"]
+        service.wait(drafter, word)
+        client.post(f"/api/submissions/{word}/decision", headers=approver,
+                    json={"attribute": "proactive", "reason": "公开", "flags": []})
+        refused = client.get(f"/api/submissions/{word}/masked?format=pages", headers=drafter)
+        assert refused.status_code == 409 and refused.json()["detail"]["code"] == "not_pages"

@@ -210,11 +210,16 @@ def record_request(submission_id: SubmissionId, user: User = Approver, session: 
 
 
 @router.get("/submissions/{submission_id}/masked",
-            responses={**PROBLEMS, 200: {"content": {"text/plain": {}, DOCX_TYPE: {}}}})
-def masked(request: Request, submission_id: SubmissionId, format: Literal["txt", "docx"] = "txt", user: User = Member,
-           session: Session = Depends(db_session)):
-    """The publication copy of an approved document: hidden content dropped, confirmed flags masked."""
+            responses={**PROBLEMS, 200: {"content": {"text/plain": {}, DOCX_TYPE: {}, "application/pdf": {},
+                                                      "image/png": {}, "image/tiff": {}}}})
+def masked(request: Request, submission_id: SubmissionId, format: Literal["txt", "docx", "pages"] = "txt",
+           user: User = Member, session: Session = Depends(db_session)):
+    """The publication copy of an approved document: hidden content dropped, confirmed flags masked.
+    `pages` (PDFs and scans): every page as an image with the confirmed flags burnt in black, no text layer."""
     submission = flow.load_submission(session, user, submission_id)
+    if format == "pages":
+        data, media, extension = exports.approved_masked_pages(request.app.state.settings, submission)
+        return Response(data, media_type=media, headers=attachment(f"submission-{submission_id}-masked.{extension}"))
     text = exports.approved_masked_text(request.app.state.settings, submission)
     if format == "docx":
         return Response(exports.docx_bytes(text), media_type=DOCX_TYPE,

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 import threading
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -64,13 +66,40 @@ def masked_text(document: Document, flags: list[dict], dismissed: set[str]) -> s
     return "".join(out)
 
 
-def approved_masked_text(settings: Settings, submission: Submission) -> str:
+def _approved_decision(submission: Submission) -> Decision:
     decision = submission.decision
     if decision is None or decision.attribute != "proactive":
         raise Problem(409, "not_approved", "只有审定为主动公开的文件才能生成公开版本",
                       "a masked copy exists only for documents approved as proactive")
+    return decision
+
+
+def approved_masked_text(settings: Settings, submission: Submission) -> str:
+    decision = _approved_decision(submission)
     dismissed = {f["id"] for f in decision.flags if f["verdict"] == "dismissed"}
     return masked_text(read_stored_document(settings, submission), submission.report.get("flags", []), dismissed)
+
+
+def approved_masked_pages(settings: Settings, submission: Submission) -> tuple[bytes, str, str]:
+    """The page-image copy of an approved PDF or scan: black boxes burnt into the pixels of every flag that was
+    not dismissed, no text layer left (review.redact_image). Returns (bytes, media type, file extension)."""
+    from review.redact_image import IMAGE_FORMATS, burn_in
+    from review.report import Report
+
+    decision = _approved_decision(submission)
+    report = Report.model_validate(submission.report)
+    if report.format != "pdf" and report.format not in IMAGE_FORMATS:
+        raise Problem(409, "not_pages", "只有 PDF 和扫描图像可以生成图像遮盖版本，请使用 txt 或 docx 公开版本",
+                      "a page-image copy is made of PDFs and scanned images; use the txt or docx copy")
+    dismissed = {f["id"] for f in decision.flags if f["verdict"] == "dismissed"}
+    confirmed = [flag.id for flag in report.flags if flag.id not in dismissed]
+    extension = "pdf" if report.format == "pdf" else ("tiff" if (report.pages or 1) > 1 else "png")
+    media = {"pdf": "application/pdf", "png": "image/png", "tiff": "image/tiff"}[extension]
+    with (intake_lock, named_link(blob_path(settings.blob_dir, submission.sha256), submission.filename) as link,
+          tempfile.TemporaryDirectory(prefix="review-mask-") as folder):
+        out = Path(folder) / f"masked.{extension}"
+        burn_in(link, report, confirmed, out)
+        return out.read_bytes(), media, extension
 
 
 def docx_bytes(text: str) -> bytes:

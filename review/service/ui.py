@@ -173,8 +173,12 @@ def retry(request: Request, submission_id: SubmissionId, csrf_token: str = Form(
 @router.get("/submissions/{submission_id}/masked.{extension}")
 def masked(request: Request, submission_id: SubmissionId, extension: str, session: Session = Depends(db_session)):
     user = ui_user(request, session, "drafter", "approver")
-    if extension not in ("txt", "docx"):
+    if extension not in ("txt", "docx", "pages"):
         raise not_found()
+    if extension == "pages":
+        data, media, suffix = exports.approved_masked_pages(request.app.state.settings,
+                                                            flow.load_submission(session, user, submission_id))
+        return Response(data, media_type=media, headers=attachment(f"submission-{submission_id}-masked.{suffix}"))
     text = exports.approved_masked_text(request.app.state.settings, flow.load_submission(session, user, submission_id))
     name = f"submission-{submission_id}-masked.{extension}"
     if extension == "docx":
