@@ -60,7 +60,7 @@ def main() -> None:
     print(f"{len(documents)} published documents, {megabytes:.1f} MB of text")
     print(f"live flags: {sum(per_doc)} ({sum(per_doc) / len(documents):.2f} per document); "
           f"documents with any: {sum(1 for n in per_doc if n)}")
-    print(f"review stage (structure + detection, no NER): {seconds:.2f} s, {megabytes / seconds:.1f} MB/s")
+    print(f"whole review (structure, detection, attribute; no NER): {seconds:.2f} s, {megabytes / seconds:.1f} MB/s")
     for rule, count in by_rule.most_common(15):
         print(f"  {count:5d}  {rule}")
         for example in examples[rule]:

@@ -233,7 +233,7 @@ _HEAD_NUMBER = re.compile(rf"{_CJK}{{0,10}}{S}[{_OPEN}]{S}\d{{0,4}}{S}[{_CLOSE}]
 
 def _is_doc_number_line(line: str) -> re.Match | None:
     """A line that is a 发文字号 (optionally with 文号： or the 签发人 beside it), not a sentence quoting one."""
-    if len(line) > SHORT_LINE:
+    if len(line) > SHORT_LINE or "号" not in line:  # every form ends in 号: most lines go no further
         return None
     m = DOC_NUMBER.search(line) or _HEAD_NUMBER.search(line)
     if not m:
@@ -429,7 +429,7 @@ def _read_head(lines: list[str], margins: list[str], found: dict, used: set[int]
 
 
 def _signer(line: str) -> str | None:
-    if len(line) > SHORT_LINE:
+    if len(line) > SHORT_LINE or "签" not in line:
         return None
     m = _SIGNER.search(DOC_NUMBER.sub(" ", line))
     if not m:
@@ -607,7 +607,7 @@ def _read_attribute_line(lines: list[str], found: dict) -> None:
     if found.get("declared_attribute"):
         return
     for line in lines:
-        if m := _ATTRIBUTE_LINE.search(line):
+        if "公开" in line and (m := _ATTRIBUTE_LINE.search(line)):
             if attribute := _attribute_of(m.group("value")):
                 found["declared_attribute"] = attribute
             return
@@ -629,6 +629,8 @@ _INLINE_PORTAL = re.compile(r"(?P<key>索引号|发布机构|发文机关|文号
 
 def _is_portal_line(line: str, has_portal: bool) -> bool:
     """A row of the portal metadata table (索引号：… 主题分类：…), not a line of the document."""
+    if "：" not in line and ":" not in line:  # every key is followed by a colon
+        return False
     keys = _PORTAL_ROW.findall(line)
     return bool(keys) and line.startswith(tuple(keys)) and (has_portal or len(keys) >= 2)
 
@@ -643,6 +645,8 @@ def _read_portal(document: Document, lines: list[str], found: dict) -> None:
         # A portal page rendered as text ("索引号：xxx  发布机构：xxx") in the first lines.
         inline = {}
         for line in lines[:40]:
+            if "：" not in line and ":" not in line:
+                continue
             for m in _INLINE_PORTAL.finditer(line):
                 inline.setdefault(m.group("key"), m.group("value"))
         portal = _portal({"portal": inline})

@@ -8,16 +8,16 @@ ScanConfig.rule_packs, later packs overriding rules of the same id.
 
 from __future__ import annotations
 
+import datetime
+import re
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-
-import yaml
-import datetime
-from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from review.errors import RulePackError
 from review.report import Category, LegalBasis, Severity
@@ -29,6 +29,15 @@ class Examples(BaseModel):
     ignore: list[str] = []
 
 
+def regex_reach(regex: str) -> int | None:
+    """The longest text `regex` can match (look-arounds not counted), or None when a repetition is
+    unbounded (*, +, {n,})."""
+    # the standard library's own parser measures it (the private module is stable since 3.11)
+    from re import _parser
+    longest = _parser.parse(regex.replace("{SURNAME}", "X").replace("{NAME}", "X")).getwidth()[1]
+    return None if longest >= _parser.MAXREPEAT else longest
+
+
 class Pattern(BaseModel):
     """A regular expression; a named group `value` marks the flagged part (else the whole match)."""
 
@@ -36,8 +45,23 @@ class Pattern(BaseModel):
     regex: str
     score: float = Field(0.5, ge=0, le=1)
     flags: str = ""  # e.g. "i"
+    keywords: list[str] = Field([], description="anchors: literals of which every match contains one; the regex "
+                                "runs only around them (speed), finding exactly what a whole-text search finds")
     near_keywords: int | None = Field(None, ge=1, le=2000, description="run only this many characters around "
-                                      "the rule's keywords (speed: the regex skips text that cannot match)")
+                                      "the keywords (the pattern's own, else the rule's); with the pattern's own "
+                                      "keywords it defaults to the regex's longest match")
+
+    @model_validator(mode="after")
+    def _anchored_patterns_are_bounded(self):
+        if self.keywords and self.near_keywords is None:
+            try:
+                reach = regex_reach(self.regex)
+            except re.error:
+                return self  # the engine reports the broken regex when it compiles the rule
+            if reach is None:
+                raise ValueError("a pattern with keywords and an unbounded repetition (*, +, {n,}) needs "
+                                 "near_keywords: how far from a keyword a match can reach")
+        return self
 
 
 class Context(BaseModel):
