@@ -245,7 +245,11 @@ class Engine:
         context = rule.context
         lo, hi = candidate.start - context.window, candidate.end + context.window
         seen = [w for w in context.words if _near(positions.get(w), lo, hi, candidate)]
-        against = [w for w in context.negative if _near(positions.get(w), lo, hi, candidate)]
+        # A lowering label after a value belongs to its own line (13092924017（执法证号）); one on the next line
+        # is another item's (…联系电话\n13826226592。\n2.合同、发票…) and must not sink this one.
+        line_end = text.find("\n", candidate.end)
+        after_limit = hi if line_end < 0 else min(hi, line_end)
+        against = [w for w in context.negative if _near(positions.get(w), lo, after_limit, candidate)]
         if compiled.validator is not None:
             check = compiled.validator(value, context_ok=bool(seen)) if compiled.validator_takes_context \
                 else compiled.validator(value)
