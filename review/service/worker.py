@@ -49,9 +49,17 @@ def review_stored(path: str, filename: str, config_json: str) -> dict:
     return report.model_dump(mode="json")
 
 
+REVIEW_NICENESS = 10  # reviews are background work: an upload or a page view gets the CPU first
+
+
 def exit_with_parent(parent_pid: int) -> None:
-    """In a pool process: end when the app process is gone (a SIGKILLed app would otherwise leave its
-    review processes running; their reviews are requeued at the next start anyway)."""
+    """In a pool process: yield the CPU to the web process (os.nice), and end when the app process is gone
+    (a SIGKILLed app would otherwise leave its review processes running; their reviews are requeued at the
+    next start anyway)."""
+    try:
+        os.nice(REVIEW_NICENESS)
+    except OSError:  # not permitted here: reviews simply compete with requests as equals
+        pass
     def watch() -> None:
         while os.getppid() == parent_pid:
             time.sleep(1)
