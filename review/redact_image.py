@@ -69,7 +69,9 @@ def burn_in(source: str | Path, report: Report, confirmed: Iterable[str], out: s
     elif report.format in IMAGE_FORMATS:
         _burn_image(Path(source), boxes, result.path)
     else:
-        raise ValueError(f"a masked page-image copy is made of PDFs and images, not of {report.format}")
+        # OFD included: its pages are not rendered here, so no page image could be masked
+        raise ValueError(f"a masked page-image copy is made only of PDFs and scanned images (png, jpeg, tiff), "
+                         f"not of {report.format or 'this'} files: use the txt or docx masked copy")
     log.info("masked copy written: %d boxes on %d pages, %d confirmed flags not on a page",
              sum(len(b) for b in boxes.values()), len(boxes), len(result.not_on_a_page))
     return result

@@ -10,6 +10,7 @@ Three A4 pages (210 × 297 mm) of a 公文:
   page 3: a scanned page: an ImageObject and no text.
 
 `ofd_parts()` gives {member name: bytes} so tests can drop or alter parts; `build_ofd(parts)` zips them.
+`with_scanned_page(image, boundary)` puts a real scan in front of those three pages (for the OCR tests).
 """
 
 from __future__ import annotations
@@ -162,6 +163,38 @@ def ofd_parts() -> dict[str, bytes]:
     out["Doc_0/Res/Image_0.png"] = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # a stand-in for the scan
     out["Doc_0/Attachs/名单.xlsx"] = b"PK\x05\x06" + b"\x00" * 18  # an (empty) attached workbook
     return out
+
+
+SCAN_PAGE = "Doc_0/Pages/Page_S/Content.xml"
+
+
+def with_scanned_page(image: bytes, boundary: str, *, ctm: str | None = None, page_res: bool = False,
+                      media_name: str = "scan.png") -> dict[str, bytes]:
+    """ofd_parts() with one more page in front (page 1) whose only content is an ImageObject drawing
+    `image` at `boundary` (mm: x y width height), through `ctm` when given. The image is a MultiMedia
+    of DocumentRes.xml, or with `page_res` of the page's own PageRes (relative to the page's folder,
+    with a BaseLoc), as some writers keep it."""
+    parts = ofd_parts()
+    document = parts["Doc_0/Document.xml"].decode()
+    parts["Doc_0/Document.xml"] = document.replace(
+        '<ofd:Page ID="10"', '<ofd:Page ID="9" BaseLoc="Pages/Page_S/Content.xml"/>\n    <ofd:Page ID="10"').encode()
+    media = (f'<ofd:MultiMedias><ofd:MultiMedia ID="61" Type="Image"><ofd:MediaFile>{media_name}</ofd:MediaFile>'
+             '</ofd:MultiMedia></ofd:MultiMedias>')
+    if page_res:
+        parts["Doc_0/Pages/Page_S/PageRes.xml"] = f'{HEAD}<ofd:Res {NS} BaseLoc="Res">{media}</ofd:Res>'.encode()
+        parts[f"Doc_0/Pages/Page_S/Res/{media_name}"] = image
+        res = "<ofd:PageRes>PageRes.xml</ofd:PageRes>"
+    else:
+        document_res = parts["Doc_0/DocumentRes.xml"].decode()
+        parts["Doc_0/DocumentRes.xml"] = document_res.replace(
+            "</ofd:MultiMedias>", media.removeprefix("<ofd:MultiMedias>")).encode()
+        parts[f"Doc_0/Res/{media_name}"] = image
+        res = ""
+    transform = f' CTM="{ctm}"' if ctm else ""
+    parts[SCAN_PAGE] = (f'{HEAD}<ofd:Page {NS}>{res}<ofd:Area><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:Area>'
+                        f'<ofd:Content><ofd:Layer ID="62"><ofd:ImageObject ID="63" Boundary="{boundary}"{transform} '
+                        'ResourceID="61"/></ofd:Layer></ofd:Content></ofd:Page>').encode()
+    return parts
 
 
 def build_ofd(parts: dict[str, bytes] | None = None) -> bytes:

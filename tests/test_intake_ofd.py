@@ -1,15 +1,23 @@
 import io
+import struct
 import zipfile
+import zlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ofd_fixtures import build_ofd, ofd_parts
+import pytesseract
+from PIL import Image
+
+from ocr_fixtures import font_path, make_page
+from ofd_fixtures import SCAN_PAGE, build_ofd, ofd_parts, with_scanned_page
 from review import errors
 from review.config import ScanConfig
 from review.errors import DocumentError
-from review.intake import read_document
+from review.intake import ocr, read_document
+from review.intake import ofd as ofd_intake
+from review.pipeline import review_file
 
 PAGE1 = [
     "000123",
@@ -174,6 +182,172 @@ def test_missing_page_part_is_a_warning(tmp_path):
     assert visible(document, 1) == PAGE1
     assert any("page 2" in w and "missing" in w for w in document.warnings)
     assert document.metadata["pages_without_text"] == [3]
+
+
+# --- scanned pages: OCR --------------------------------------------------------------------------------
+MM = 72 / 25.4  # points per millimetre
+needs_ocr = pytest.mark.skipif(ocr.missing_reason() is not None or font_path() is None,
+                               reason="tesseract with chi_sim (tesseract-ocr, tesseract-ocr-chi-sim) and a CJK "
+                                      "font (fonts-wqy-zenhei) are needed")
+
+
+def png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _picture(width: int = 1000, height: int = 500) -> bytes:
+    """A white page with one dark stroke: something for (fake) OCR to look at."""
+    image = Image.new("L", (width, height), 255)
+    image.paste(0, (100, 50, 600, 100))
+    return png(image)
+
+
+def _overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@needs_ocr
+def test_scanned_page_is_read_by_ocr_with_boxes_on_the_page(tmp_path):
+    scan = make_page(31, body_lines=6, full_height=False)  # the marking, a title, six lines with 2 IDs, 2 mobiles
+    width, height = scan.image.size
+    # drawn 190 mm wide (a little smaller than at its 300 dpi), 10 mm from the left, 15 mm from the top
+    mm_per_pixel = 190 / width
+    box = f"10 15 190 {height * mm_per_pixel:.3f}"
+    parts = with_scanned_page(png(scan.image), box, ctm=f"190 0 0 {height * mm_per_pixel:.3f} 0 0")
+    report = review_file(write(tmp_path, build_ofd(parts)))
+
+    assert report.error is None
+    for planted in scan.planted:
+        category = "secret" if planted.kind == "marking" else "personal"
+        found = [f for f in report.flags if f.location.page == 1 and f.category == category
+                 and f.text.replace(" ", "") == planted.value]
+        assert found, f"{planted.kind} not flagged"
+        x0, top, x1, bottom = planted.bbox
+        on_page = ((10 + x0 * mm_per_pixel) * MM, (15 + top * mm_per_pixel) * MM,
+                   (10 + x1 * mm_per_pixel) * MM, (15 + bottom * mm_per_pixel) * MM)
+        assert _overlaps(found[0].location.bbox, on_page), (planted.kind, found[0].location.bbox, on_page)
+        assert found[0].location.ocr_confidence is not None
+    assert "page 1 has no text layer: read by OCR, which may misread characters (flags on doubtful text say " \
+           "so)" in report.warnings
+    assert "page 1 has no text layer (scanned image?): needs OCR" not in report.warnings
+    # the text pages behind it are read as before, and the fixture's stand-in image on page 4 is reported
+    assert any(f.type == "white_text" and f.location.page == 3 for f in report.flags)
+    assert any(w.startswith("page 4: Doc_0/Res/Image_0.png:") for w in report.warnings)
+
+
+class _FakeOcr:
+    """Stands in for tesseract: one line whose box is known in the pixels of the image it is given."""
+
+    def __init__(self):
+        self.sizes = []
+
+    def __call__(self, image, *, timeout, **kwargs):
+        self.sizes.append(image.size)
+        word = ocr.Word("13812345678", (100, 50, 600, 100), 0.9)
+        return ocr.PageText(lines=[ocr.Line("13812345678", [(0, 11, word)], word.bbox)], skew_degrees=0.0)
+
+
+@pytest.fixture
+def fake_ocr(monkeypatch):
+    fake = _FakeOcr()
+    monkeypatch.setattr(ocr, "missing_reason", lambda: None)
+    monkeypatch.setattr(ocr, "read_page", fake)
+    return fake
+
+
+# An image of 1000 x 500 pixels drawn in the Boundary 10 20 100 50 (mm): 0.1 mm per pixel, so the
+# pixel box (100, 50, 600, 100) lies at 20..70 mm across and 25..30 mm down, whatever the writer's way.
+@pytest.mark.parametrize("ctm,page_res", [
+    (None, False),  # no CTM: the image fills its Boundary
+    ("100 0 0 50 0 0", False),  # the unit square scaled to the Boundary, as writers do
+    ("100 0 0 50 0 0", True),  # the image a resource of the page itself
+])
+def test_ocr_boxes_are_placed_through_boundary_and_ctm(tmp_path, fake_ocr, ctm, page_res):
+    parts = with_scanned_page(_picture(), "10 20 100 50", ctm=ctm, page_res=page_res)
+    document = read(tmp_path, parts)
+    assert fake_ocr.sizes == [(1000, 500)]
+    [line] = [b for b in document.blocks if b.location.page == 1]
+    assert line.text == "13812345678" and line.location.ocr_confidence == 0.9
+    assert line.location.bbox == pytest.approx((20 * MM, 25 * MM, 70 * MM, 30 * MM), abs=0.01)
+    assert line.ocr_words[0].bbox == line.location.bbox
+    assert document.metadata["ocr"]["pages"] == [1]
+    assert document.metadata["pages_without_text"] == [4]  # the fixture's stand-in image
+
+
+def test_ocr_boxes_follow_a_ctm_that_moves_and_turns_the_image(tmp_path, fake_ocr):
+    # turned a quarter clockwise: pixel (x, y) of the 1000 x 500 image lands at (50 - y/10, x/10) mm
+    # inside the Boundary (0 0 50 100), which itself starts at (30, 40) on the page
+    parts = with_scanned_page(_picture(), "30 40 50 100", ctm="0 100 -50 0 50 0")
+    [line] = [b for b in read(tmp_path, parts).blocks if b.location.page == 1]
+    assert line.location.bbox == pytest.approx(((30 + 40) * MM, (40 + 10) * MM, (30 + 45) * MM, (40 + 60) * MM),
+                                               abs=0.01)
+
+
+def test_a_blank_scanned_page_has_no_text_and_needs_no_ocr(tmp_path, fake_ocr):
+    document = read(tmp_path, with_scanned_page(png(Image.new("L", (800, 1100), 255)), "0 0 210 297"))
+    assert fake_ocr.sizes == []  # one colour: nothing to read, and tesseract is spared the sheet
+    assert "OCR found no readable text on page(s) 1" in document.warnings
+    assert document.metadata["ocr"]["no_text"] == [1]
+    assert document.metadata["pages_without_text"] == [1, 4]  # as the PDF reader counts them
+
+
+def test_tesseract_missing_keeps_the_warning_and_reviews_the_text_pages(tmp_path, monkeypatch):
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "no-tesseract"))
+    ocr.missing_reason.cache_clear()
+    try:
+        parts = with_scanned_page(png(Image.new("L", (400, 300), 255)), "0 0 210 297")
+        report = review_file(write(tmp_path, build_ofd(parts)))
+    finally:
+        ocr.missing_reason.cache_clear()
+    assert report.error is None
+    assert "page 1 has no text layer (scanned image?): needs OCR" in report.warnings
+    assert any("tesseract-ocr-chi-sim" in w and "tesseract-ocr " in w for w in report.warnings)
+    assert any(f.type == "white_text" and f.location.page == 3 for f in report.flags)
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    """A PNG header that declares a huge picture (a decompression bomb) and holds no pixels."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    chunk = b"IHDR" + header
+    return (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(header)) + chunk
+            + struct.pack(">I", zlib.crc32(chunk)) + b"\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+@pytest.mark.parametrize("case,expected", [
+    ("truncated", "Doc_0/Res/scan.png: the image could not be decoded"),
+    ("not an image", "Doc_0/Res/scan.png: the image could not be read (UnidentifiedImageError)"),
+    ("bomb", "Doc_0/Res/scan.png: the image could not be read (DecompressionBombError)"),
+    ("too large a member", "Doc_0/Res/scan.png: part Doc_0/Res/scan.png is larger than 1000 bytes"),
+    ("unknown resource", "image resource 99 is not in the document's resources"),
+])
+def test_a_broken_image_is_a_warning_and_the_rest_is_reviewed(tmp_path, fake_ocr, monkeypatch, case, expected):
+    image = png(Image.new("L", (600, 400), 128))
+    data = {"truncated": image[:200], "not an image": b"\x89PNG\r\n\x1a\n" + bytes(range(256)),
+            "bomb": _png_declaring(30_000, 30_000)}.get(case, image)
+    if case == "too large a member":
+        monkeypatch.setattr(ofd_intake, "MAX_IMAGE", 1000)
+    parts = with_scanned_page(data, "0 0 210 297")
+    if case == "unknown resource":
+        parts[SCAN_PAGE] = parts[SCAN_PAGE].replace(b'ResourceID="61"', b'ResourceID="99"')
+    report = review_file(write(tmp_path, build_ofd(parts)))
+    assert report.error is None
+    assert fake_ocr.sizes == []
+    assert any(w.startswith("page 1: ") and expected in w for w in report.warnings), report.warnings
+    assert "page 1 has no text layer (scanned image?): needs OCR" in report.warnings
+    assert any(f.category == "secret" for f in report.flags)  # the text pages are reviewed
+    assert any(f.type == "white_text" and f.location.page == 3 for f in report.flags)
+
+
+def test_no_masked_page_image_copy_of_an_ofd(tmp_path):
+    from review.redact_image import burn_in
+
+    path = write(tmp_path, build_ofd())
+    report = review_file(path)
+    with pytest.raises(ValueError, match="not of ofd files: use the txt or docx masked copy"):
+        burn_in(path, report, [f.id for f in report.flags], tmp_path / "masked.pdf")
+    assert not (tmp_path / "masked.pdf").exists()
 
 
 # --- hostile and broken files ------------------------------------------------------------------------

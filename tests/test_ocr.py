@@ -232,3 +232,12 @@ def test_skew_is_measured():
         pytest.skip("no CJK font")
     assert ocr.estimate_skew(_short_page(24, rotation=2.0).image) == pytest.approx(2.0, abs=0.2)
     assert ocr.estimate_skew(_short_page(24).image) == 0.0
+
+
+def test_a_blank_single_grey_scan_is_read_as_empty_not_as_a_broken_pdf(tmp_path):
+    assert ocr._otsu_threshold(np.full((40, 30), 255, dtype=np.uint8)) == 255
+    blank = Image.new("L", (1240, 1754), 255)
+    pdf_path = tmp_path / "blank-scan.pdf"
+    blank.save(pdf_path, "PDF", resolution=150)
+    report = review_file(str(pdf_path))
+    assert report.error is None, report.error

@@ -231,6 +231,8 @@ def _otsu_threshold(pixels: np.ndarray) -> int:
     total, total_mean = weight[-1], mean[-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         between = (total_mean * weight - mean * total) ** 2 / (weight * (total - weight))
+    if not np.isfinite(between).any():
+        return int(pixels.flat[0])  # one grey level (a blank scanned sheet): nothing to separate
     return int(np.nanargmax(between))
 
 

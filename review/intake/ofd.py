@@ -11,12 +11,20 @@ remarks and appearances, and text drawn invisibly (Visible="false", white fill, 
 Attached files are listed in `Document.embedded`. Not read: outlines (bookmarks), signatures and seal
 files, composite objects (a warning says so), custom tags.
 
-OFD lengths are millimetres; bounding boxes are reported in PDF points like the PDF reader's.
+A page with images but no text of its own is a scan: each of its ImageObjects (page and template
+layers) is found in the resources (PublicRes, DocumentRes, PageRes: MultiMedia → MediaFile), decoded
+with Pillow under review.intake.image's limits and read by OCR (review.intake.ocr), as the PDF reader
+reads its image-only pages. Without tesseract such a page keeps its "needs OCR" warning; an image that
+cannot be read gives a warning for its page, and the rest of the document is reviewed.
+
+OFD lengths are millimetres; bounding boxes are reported in PDF points like the PDF reader's, OCR'd
+lines included (origin at the top left of the page).
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import math
 import posixpath
 import zipfile
@@ -28,7 +36,10 @@ from review.document import Document, EmbeddedObject, HiddenInfo, Location
 from review.errors import DocumentError
 from review.intake import safe
 
+log = logging.getLogger(__name__)
+
 MAX_PART = 64 * 1024 * 1024  # one XML part; real Content.xml files are a few hundred KB
+MAX_IMAGE = 64 * 1024 * 1024  # one image member; an uncompressed RGB A4 page at 300 dpi is 26 MB
 MM_TO_PT = 72 / 25.4
 DEFAULT_SIZE = 3.5  # mm, about 10 pt, for a TextObject that does not say
 MAX_PAGE_WARNINGS = 10  # one warning per page without text, then a count
@@ -64,11 +75,13 @@ def parse(source, config, deadline) -> Document:
     if count < len(pages):
         document.warnings.append(f"the OFD has {len(pages)} pages; only the first {count} were read (max_pages)")
 
-    kinds = {}  # page number -> "text" | "scan" | "blank" | "missing"
+    kinds = {}  # page number -> "text" | "ocr" | "scan" | "blank" | "missing"
+    scans = _ScannedPages(package, base, doc_xml, deadline)
     for number, (page_id, location) in enumerate(pages[:count], start=1):
         deadline.check()
-        kinds[number] = _read_page(package, base, location, templates, number, document, deadline)
+        kinds[number] = _read_page(package, base, location, templates, number, document, deadline, scans)
     _report_pages_without_text(kinds, document)
+    scans.report(document)
 
     page_numbers = {page_id: number for number, (page_id, _) in enumerate(pages, start=1)}
     _read_annotations(package, base, _child_text(doc_xml, "Annotations"), page_numbers, document, deadline)
@@ -189,22 +202,24 @@ class _Piece:
 
 
 def _read_page(package: _Package, base: str, location: str | None, templates: dict, number: int,
-               document: Document, deadline) -> str:
-    """Add the page's lines. Returns "text", "scan" (images but no text: needs OCR), "blank" or "missing"."""
+               document: Document, deadline, scans: "_ScannedPages") -> str:
+    """Add the page's lines. Returns "text", "ocr" (images but no text, read by OCR), "scan" (the same,
+    not read: needs OCR), "blank" or "missing"."""
     path = package.resolve(base, location or "")
     page = package.xml(path)
     if page is None:
         document.warnings.append(f"page {number}: the part {location!r} is missing")
         return "missing"
     # Template pages (信纸, 版头 drawn once for all pages) are part of what the reader sees.
-    template_pages = []
+    template_pages = []  # (path, xml)
     for template in _children(page, "Template"):
         template_loc = templates.get(template.get("TemplateID"))
-        template_page = package.xml(package.resolve(base, template_loc)) if template_loc else None
+        template_path = package.resolve(base, template_loc) if template_loc else ""
+        template_page = package.xml(template_path) if template_path else None
         if template_page is not None:
-            template_pages.append(template_page)
+            template_pages.append((template_path, template_page))
     own = _collect(_child(page, "Content"), deadline)
-    pieces = [p for t in template_pages for p in _collect(_child(t, "Content"), deadline)] + own
+    pieces = [p for _, t in template_pages for p in _collect(_child(t, "Content"), deadline)] + own
     if page.find(".//{*}CompositeObject") is not None:
         document.warnings.append(f"page {number}: composite objects (reused graphics) were not read")
 
@@ -218,8 +233,9 @@ def _read_page(package: _Package, base: str, location: str | None, templates: di
     if own:
         return "text"
     # A scanned page under a letterhead template still needs OCR, although the template has text.
-    if any(layer.find(".//{*}ImageObject") is not None for layer in [page, *template_pages]):
-        return "scan"
+    layers = [*template_pages, (path, page)]  # templates first: they are drawn underneath
+    if any(layer.find(".//{*}ImageObject") is not None for _, layer in layers):
+        return "ocr" if scans.read(number, layers, document) else "scan"
     return "text" if pieces else "blank"
 
 
@@ -333,6 +349,179 @@ def _space_gap(before: str, after: str, size: float) -> float:
     if before[-1:].isascii() and before[-1:].isalnum() and after[:1].isascii() and after[:1].isalnum():
         return 0.2 * size
     return 1.0 * size
+
+
+# --- scanned pages: OCR ----------------------------------------------------------------------------
+class _ScannedPages:
+    """Image-only pages read by OCR, as the PDF reader reads its scans. Whether tesseract is there is
+    asked once, on the first such page, and the document's resources are read then, not before: most
+    OFD files hold no scan."""
+
+    def __init__(self, package: _Package, base: str, doc_xml, deadline):
+        self.package, self.base, self.doc_xml, self.deadline = package, base, doc_xml, deadline
+        self.asked = False
+        self.missing: str | None = None
+        self.media: dict[str, str] | None = None  # ResourceID -> member name, document-wide resources
+        self.read_pages: list[int] = []
+        self.empty_pages: list[int] = []  # OCR ran and found no text
+
+    def read(self, number: int, layers: list, document: Document) -> bool:
+        """OCR every image of the page into the document; False when that gave no text (or OCR is
+        not available). `layers`: (path, xml) of the page and of its template pages."""
+        from review.intake import ocr  # pytesseract and numpy only for OFD files that hold scans
+
+        if not self.asked:
+            self.asked, self.missing = True, ocr.missing_reason()
+        if self.missing:
+            return False
+        if self.media is None:
+            common = _child(self.doc_xml, "CommonData")
+            self.media = _media_files(self.package, self.base,
+                                      _children(common, "PublicRes") + _children(common, "DocumentRes"))
+        added, looked = 0, False  # looked: some image was read by OCR, or was blank
+        for path, layer in layers:
+            # a page's own resources (PageRes) are relative to the page's folder
+            media = {**self.media, **_media_files(self.package, posixpath.dirname(path), _children(layer, "PageRes"))}
+            for obj in _descendants(_child(layer, "Content"), "ImageObject"):
+                picture = self._image(obj, media, number, document)
+                if picture is None:
+                    continue
+                if _is_one_colour(picture):
+                    # a blank sheet (the back of a scanned page) holds no text; ocr.read_page cannot
+                    # take an image of a single grey level (its Otsu threshold is undefined)
+                    looked = True
+                    continue
+                try:
+                    text = ocr.read_page(picture, timeout=ocr.page_timeout(self.deadline))
+                except ocr.OcrError as exc:
+                    document.warnings.append(f"page {number}: OCR could not read it ({exc})")
+                    continue
+                looked = True
+                # boxes are already in points on the page: no further scaling
+                added += ocr.add_page_text(document, number, _on_page(text, _placement(obj, picture.size)), 1.0)
+        if added:
+            self.read_pages.append(number)
+        elif looked:
+            self.empty_pages.append(number)
+        return added > 0
+
+    def _image(self, obj, media: dict[str, str], number: int, document: Document):
+        """The decoded image an ImageObject draws, or None with a warning saying why not."""
+        from review.intake import image
+
+        resource = (obj.get("ResourceID") or "").strip()
+        member = media.get(resource)
+        if member is None:
+            document.warnings.append(f"page {number}: image resource {resource or '(none)'} is not in the "
+                                     "document's resources; it was not read by OCR")
+            return None
+        try:
+            # bounded read: the member's declared size is not trusted
+            picture = image.open_image(safe.read_member(self.package.archive, member, MAX_IMAGE))
+            _, frame = next(image.frames(picture, 1))  # a renderer shows the first frame only
+        except _ZIP_ERRORS:
+            frame, problem = None, "damaged in the package"
+        except DocumentError as exc:
+            if exc.code == errors.TIMEOUT:
+                raise  # the document's time is up: not this image's fault
+            frame, problem = None, str(exc)
+        else:
+            problem = "the image could not be decoded"
+        if frame is None:
+            document.warnings.append(f"page {number}: {member}: {problem}; it was not read by OCR")
+        return frame
+
+    def report(self, document: Document) -> None:
+        """Worded as the PDF reader words it."""
+        if self.missing:
+            document.warnings.append(self.missing)
+        if not (self.read_pages or self.empty_pages):
+            return
+        from review.intake import ocr
+
+        document.metadata["ocr"] = {"pages": self.read_pages, "no_text": self.empty_pages,
+                                    "language": ocr.DEFAULT_SETTINGS.language}
+        log.info("OCR read %d scanned OFD pages, %d without text", len(self.read_pages), len(self.empty_pages))
+        if self.read_pages:
+            document.warnings.append(f"{_page_list(self.read_pages)} no text layer: read by OCR, which may "
+                                     "misread characters (flags on doubtful text say so)")
+        if self.empty_pages:
+            document.warnings.append(f"OCR found no readable text on page(s) {', '.join(map(str, self.empty_pages))}")
+
+
+def _page_list(numbers: list[int]) -> str:
+    if len(numbers) == 1:
+        return f"page {numbers[0]} has"
+    shown = ", ".join(map(str, numbers[:MAX_PAGE_WARNINGS])) + (" …" if len(numbers) > MAX_PAGE_WARNINGS else "")
+    return f"{len(numbers)} pages ({shown}) have"
+
+
+def _media_files(package: _Package, base: str, resource_locations: list) -> dict[str, str]:
+    """ResourceID -> zip member of each MultiMedia in the given resource files (PublicRes, DocumentRes,
+    PageRes: their locations are relative to `base`). A MediaFile is relative to its Res file's BaseLoc
+    folder, which is relative to the Res file; some writers leave BaseLoc out of the path, so that is
+    tried too."""
+    files: dict[str, str] = {}
+    for location in resource_locations:
+        res_loc = (location.text or "").strip()
+        res_path = package.resolve(base, res_loc) if res_loc else ""
+        res = package.xml(res_path) if res_path else None
+        if res is None:
+            continue
+        res_base = posixpath.dirname(res_path)
+        base_loc = (res.get("BaseLoc") or "").strip().replace("\\", "/")
+        for media in _descendants(res, "MultiMedia"):
+            file_loc = _child_text(media, "MediaFile")
+            if not file_loc or not media.get("ID"):
+                continue
+            for candidate in (posixpath.join(base_loc, file_loc), file_loc):
+                path = package.resolve(res_base, candidate)
+                if path and path.lower() in package.names:
+                    files[media.get("ID").strip()] = package.names[path.lower()]
+                    break
+    return files
+
+
+def _is_one_colour(picture) -> bool:
+    extrema = picture.getextrema()  # (low, high), or one such pair per band
+    bands = extrema if isinstance(extrema[0], tuple) else (extrema,)
+    return all(low == high for low, high in bands)
+
+
+def _placement(obj, size: tuple[int, int]):
+    """A function from a box in the image's pixels to a box in points on the page.
+
+    GB/T 33190 draws an image as the unit square (y down, like the page), which the ImageObject's CTM
+    maps into its Boundary, whose origin is in mm on the page; writers give CTM = "width 0 0 height 0 0"
+    to fill the Boundary, and that is what a missing (or flat) CTM is taken to mean. A turned image
+    gives the box around the turned box.
+    """
+    bx, by, bw, bh = _floats(obj.get("Boundary"), 4) or (0.0, 0.0, 0.0, 0.0)
+    a, b, c, d, e, f = _floats(obj.get("CTM"), 6) or (bw, 0.0, 0.0, bh, 0.0, 0.0)
+    if abs(a * d - b * c) < 1e-9:
+        a, b, c, d, e, f = bw, 0.0, 0.0, bh, 0.0, 0.0
+    width, height = size
+
+    def to_page(box):
+        xs, ys = [], []
+        for px, py in ((box[0], box[1]), (box[2], box[1]), (box[0], box[3]), (box[2], box[3])):
+            s, t = px / width, py / height
+            xs.append((bx + a * s + c * t + e) * MM_TO_PT)
+            ys.append((by + b * s + d * t + f) * MM_TO_PT)
+        return (min(xs), min(ys), max(xs), max(ys))
+
+    return to_page
+
+
+def _on_page(text, to_page):
+    """The OCR'd lines and words of one image, their boxes moved from its pixels to points on the page."""
+    from review.intake import ocr
+
+    lines = [ocr.Line(text=line.text, bbox=to_page(line.bbox),
+                      words=[(start, end, ocr.Word(word.text, to_page(word.bbox), word.confidence))
+                             for start, end, word in line.words])
+             for line in text.lines]
+    return ocr.PageText(lines=lines, skew_degrees=text.skew_degrees)
 
 
 # --- annotations -----------------------------------------------------------------------------------
