@@ -257,3 +257,13 @@ def test_report_html_renders_in_chromium(scanned, tmp_path):
         browser.close()
     assert not problems
     assert (tmp_path / "report.png").stat().st_size > 20_000
+
+
+def test_an_output_folder_inside_the_scanned_root_is_not_scanned(tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.txt").write_text(fx.notice(1), encoding="utf-8")
+    for _ in range(2):  # the second run would otherwise review the first run's reports and summaries
+        code, output = scan([str(root), "--out", str(root / "scan-out"), "--workers", "1"])
+        assert code == 0, output
+    assert set(by_path(root / "scan-out")) == {"a.txt"}

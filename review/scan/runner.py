@@ -80,10 +80,11 @@ def run_scan(roots: list[str], out_dir: str, config: ScanConfig, options: ScanOp
     scan = _Scan(ledger, config, options, load_baseline(options.baseline), progress or (lambda tally, total: None))
     try:
         scan.total = count_files(roots)
+        items = walk(roots, config, options.max_zip_depth, skip=out_dir)
         if options.dask_address or options.dask_local:
-            scan.run_dask(walk(roots, config, options.max_zip_depth))
+            scan.run_dask(items)
         else:
-            scan.run_local(walk(roots, config, options.max_zip_depth))
+            scan.run_local(items)
         scan.flush(force=True)
         ledger.compact()
     except BaseException:

@@ -59,9 +59,11 @@ def display_root_names(roots: list[str]) -> dict[str, str]:
     return names
 
 
-def walk(roots: list[str], config: ScanConfig, max_depth: int = 2) -> Iterator[Item]:
-    """Every reviewable item under `roots`, in a stable order (sorted names, hidden entries skipped)."""
+def walk(roots: list[str], config: ScanConfig, max_depth: int = 2, skip: str | None = None) -> Iterator[Item]:
+    """Every reviewable item under `roots`, in a stable order (sorted names, hidden entries skipped).
+    `skip` is a folder not to enter: the scan's own output folder when it lies inside a root."""
     prefixes = display_root_names(roots)
+    skipped = os.path.realpath(skip) if skip else None
     for root in roots:
         prefix = prefixes[root]
         if os.path.isfile(root):
@@ -69,7 +71,8 @@ def walk(roots: list[str], config: ScanConfig, max_depth: int = 2) -> Iterator[I
             yield from _file_items(root, shown, config, max_depth)
             continue
         for folder, dirs, files in os.walk(root):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                             and os.path.realpath(os.path.join(folder, d)) != skipped)
             for name in sorted(files):
                 if name.startswith("."):
                     continue
