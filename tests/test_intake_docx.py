@@ -148,3 +148,31 @@ def test_docx_with_zip_bomb_member(tmp_path):
     with pytest.raises(DocumentError) as caught:  # default limits: the 1000:1 ratio gives it away
         read_document(str(bomb))
     assert caught.value.code == errors.ZIP_BOMB
+
+
+def test_text_hidden_through_character_styles_and_their_descendants(tmp_path):
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.shared import Pt, RGBColor
+
+    package = docx.Document()
+    vanished = package.styles.add_style("秘藏", WD_STYLE_TYPE.CHARACTER)
+    vanished.font.hidden = True
+    inherited = package.styles.add_style("秘藏子样式", WD_STYLE_TYPE.CHARACTER)
+    inherited.base_style = vanished
+    white = package.styles.add_style("白字", WD_STYLE_TYPE.CHARACTER)
+    white.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+    tiny = package.styles.add_style("小字", WD_STYLE_TYPE.CHARACTER)
+    tiny.font.size = Pt(1.5)
+    grey = package.styles.add_style("灰字", WD_STYLE_TYPE.CHARACTER)  # coloured, sized, but visible
+    grey.font.color.rgb = RGBColor(0x80, 0x80, 0x80)
+    grey.font.size = Pt(12)
+    paragraph = package.add_paragraph("正文开头。")
+    for text, style in (("藏一", vanished), ("藏二", inherited), ("白三", white), ("小四", tiny), ("灰五", grey)):
+        paragraph.add_run(text, style=style)
+    path = tmp_path / "styles.docx"
+    package.save(path)
+    document = read_document(str(path))
+    kinds = {b.text: b.hidden.kind for b in document.hidden_blocks if b.hidden.kind != "doc_property"}
+    assert kinds == {"藏一藏二": "hidden_text", "白三": "white_text", "小四": "tiny_text"}
+    assert "灰五" in document.visible_text and "藏一" not in document.visible_text

@@ -266,18 +266,25 @@ def _append_hidden(hidden: list, info: HiddenInfo, text: str) -> None:
         hidden.append((info.kind, text, info))
 
 
+_UPPER = "translate(@w:val, 'abcdef', 'ABCDEF')"
+# styles whose own run properties may hide text (the candidates _rpr_hidden_reason then judges in full)
+_MAYBE_HIDING_STYLES = (f"w:style[w:rPr[w:vanish or w:specVanish or w:color[{_UPPER}='FFFFFF' or {_UPPER}='FFFFFE' "
+                        f"or {_UPPER}='FEFEFE'] or w:sz[number(@w:val) <= 4]]]")
+
+
 def _hidden_styles(package) -> dict[str, str]:
     """Styles whose run properties (own or inherited through basedOn) hide text."""
     try:
         styles = package.styles.element
     except (KeyError, ValueError, AttributeError):
         return {}
-    based_on, own = {}, {}
-    for style in styles.iterchildren(q("style")):
-        style_id = style.get(q("styleId"))
-        parent = style.find("w:basedOn", NS)
-        based_on[style_id] = parent.get(q("val")) if parent is not None else None
-        own[style_id] = _rpr_hidden_reason(style.find("w:rPr", NS))
+    # Templates define hundreds of styles; XPath picks the few that matter without a Python loop over all
+    # (python-docx's element classes make that loop slow). python-docx's xpath knows the w: prefix.
+    based_on = dict(zip(styles.xpath("w:style[w:basedOn]/@w:styleId"),
+                        styles.xpath("w:style[w:basedOn]/w:basedOn/@w:val")))
+    own = {style.get(q("styleId")): _rpr_hidden_reason(style.find("w:rPr", NS))
+           for style in styles.xpath(_MAYBE_HIDING_STYLES)}
+    own.update({style_id: None for style_id in styles.xpath("w:style/@w:styleId") if style_id not in own})
     resolved = {}
     for style_id in own:
         seen, current = set(), style_id
