@@ -167,9 +167,19 @@ def portal_html(path: Path) -> None:
 
 
 def secret_ofd(path: Path) -> None:
-    from ofd_fixtures import build_ofd
+    """The secret notice; its page 3 is a scanned 回执 (read by OCR) that names a contact and a mobile."""
+    from ocr_fixtures import render_page
+    from ofd_fixtures import build_ofd, ofd_parts
 
-    path.write_bytes(build_ofd())
+    parts = ofd_parts()
+    scan = render_page([("附件", None, None), ("培训报名回执", None, None),
+                        ("单位：某某市某某区人民政府办公室", None, None),
+                        ("联系人：王某某　手机：13912340567", "mobile", "13912340567"),
+                        ("参训人数：2人", None, None)], dpi=150)
+    buffer = io.BytesIO()
+    scan.image.save(buffer, "PNG", optimize=True)
+    parts["Doc_0/Res/Image_0.png"] = buffer.getvalue()
+    path.write_bytes(build_ofd(parts))
 
 
 def clean_docx(path: Path) -> None:
