@@ -11,15 +11,23 @@ go through spaCy in batches and the spans are mapped back.
 The model is a character-level transition-based NER (see ``models/person_ner/MODEL_CARD.md``). spaCy's
 greedy decoder gives no probabilities, so ``find`` runs the same greedy decoding step by step and scores
 each span with the probability of the actions that produced it (``with_scores=False``: spaCy's own
-decoder, score 1.0 for every span).
+decoder, score 1.0 for every span, no surname prior).
+
+Surname prior: while decoding, the score of starting a name at a character is raised or lowered by what
+the surname list (``review/data/surnames.tsv``) says about that character — a common surname, a rare one,
+or none (``StartBias``). The model's ``meta.json`` holds the values chosen on People's Daily dev
+(``"decoding"``); a model without them decodes exactly as spaCy does.
 """
 from __future__ import annotations
 
 import contextlib
 import importlib.resources
+import json
 import math
 import re
 import threading
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -79,17 +87,68 @@ def chunks(text: str, max_len: int = MAX_CHUNK) -> list[tuple[int, int]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def surname_frequencies() -> dict[str, float]:
+    """Surname -> corpus frequency (``review/data/surnames.tsv``: 1,074 surnames, 56 of them compound)."""
+    rows = importlib.resources.files("review").joinpath("data", "surnames.tsv").read_text(encoding="utf-8")
+    out = {}
+    for line in rows.splitlines():
+        if line and not line.startswith("#"):
+            name, _, tf = line.partition("\t")
+            out[name] = float(tf or 0)
+    return out
+
+
+@dataclass(frozen=True)
+class StartBias:
+    """Added to the scores (logits) of the actions that start a name (B-/U-PERSON) at a character: ``common``
+    where a common surname starts (frequency ≥ ``common_min_tf``, or a compound surname), ``rare`` at any
+    other listed surname, ``other`` elsewhere. All zero: spaCy's own decisions."""
+
+    common: float = 0.0
+    rare: float = 0.0
+    other: float = 0.0
+    common_min_tf: float = 50.0
+
+    @property
+    def is_zero(self) -> bool:
+        return self.common == self.rare == self.other == 0.0
+
+    def per_character(self, chars: list[str]) -> np.ndarray:
+        tf = surname_frequencies()
+        out = np.full(len(chars), self.other, dtype=np.float32)
+        for t, c in enumerate(chars):
+            if t + 1 < len(chars) and c + chars[t + 1] in tf:  # 欧阳, 司马 …
+                out[t] = self.common
+            elif tf.get(c, 0.0) >= self.common_min_tf:
+                out[t] = self.common
+            elif c in tf:
+                out[t] = self.rare
+        return out
+
+
+def _model_start_bias(path: Path) -> StartBias:
+    """The decoding settings stored with the model (meta.json "decoding"), none if absent."""
+    meta_path = path / "meta.json"
+    if not meta_path.is_file():
+        return StartBias()
+    decoding = json.loads(meta_path.read_text(encoding="utf-8")).get("decoding") or {}
+    return StartBias(**decoding.get("start_bias", {}))
+
+
 class PersonNER:
     """PERSON spans with a spaCy pipeline; use :meth:`load` (cached) rather than the constructor."""
 
-    def __init__(self, nlp, with_scores: bool = True):
+    def __init__(self, nlp, with_scores: bool = True, start_bias: StartBias | None = None):
         self.nlp = nlp
         self.ner = nlp.get_pipe("ner")
         self.with_scores = with_scores
+        self.start_bias = start_bias or StartBias()
         moves = list(self.ner.move_names)
         self._b, self._i, self._l, self._u = (moves.index(f"{a}-{LABEL}") for a in "BILU")
         self._start_valid = np.array([k for k, m in enumerate(moves) if m[:2] in ("B-", "U-") or m == "O"])
         self._inside_valid = np.array([self._i, self._l])
+        self._start_actions = np.array([self._b, self._u])
 
     @classmethod
     def load(cls, path: str | Path | None = None, with_scores: bool = True) -> "PersonNER":
@@ -100,8 +159,12 @@ class PersonNER:
                 import spacy
 
                 nlp = spacy.load(p, exclude=[n for n in _pipe_names(p) if n != "ner"])
-                _cache[key] = cls(nlp, with_scores=with_scores)
+                _cache[key] = cls(nlp, with_scores=with_scores, start_bias=_model_start_bias(p))
             return _cache[key]
+
+    def with_start_bias(self, start_bias: StartBias) -> "PersonNER":
+        """The same model decoded with another surname prior (for tuning; shares the loaded pipeline)."""
+        return PersonNER(self.nlp, with_scores=True, start_bias=start_bias)
 
     # ------------------------------------------------------------------------------------------------
     def find(self, text: str) -> list[tuple[int, int, float]]:
@@ -141,15 +204,21 @@ class PersonNER:
         """Greedy decoding exactly as spaCy's ``ner`` does it (same transitions, chosen by the same C code),
         keeping each step's action scores. A span's score is the product, over its characters, of the
         softmax probability of the action taken among the actions valid at that point: B/U/O at its first
-        character, I/L inside it. Every NER transition consumes one token, so step t is token t."""
+        character, I/L inside it (after the surname prior, so the score is the decoder's own confidence).
+        Every NER transition consumes one token, so step t is token t."""
         ner = self.ner
         step_model = ner.model.predict(docs)
         states = ner.moves.init_batch(docs)
         index = {id(s): i for i, s in enumerate(states)}
+        prior = None if self.start_bias.is_zero else [self.start_bias.per_character([t.text for t in d]) for d in docs]
         history: list[tuple[np.ndarray, dict[int, int]]] = []
         active = [s for s in states if not s.is_final()]
         while active:
             scores = step_model.predict(active)
+            if prior is not None:  # step t decides about token t in every document still being decoded
+                t = len(history)
+                bonus = np.array([prior[index[id(s)]][t] for s in active], dtype=scores.dtype)
+                scores[:, self._start_actions] += bonus[:, None]
             history.append((scores, {index[id(s)]: r for r, s in enumerate(active)}))
             active = ner.transition_states(active, scores)
         step_model.clear_memory()
