@@ -117,6 +117,25 @@ def page_timeout(deadline) -> float:
     return max(0.5, min(PAGE_TIMEOUT_SECONDS, deadline.until - time.monotonic() - 0.5))
 
 
+def note_ocr_pages(document, read_pages: list[int], empty_pages: list[int], **details) -> None:
+    """metadata["ocr"] and the warnings of a document with pages read by OCR, worded alike for every format."""
+    if not (read_pages or empty_pages):
+        return
+    document.metadata["ocr"] = {"pages": read_pages, "no_text": empty_pages, **details}
+    if read_pages:
+        document.warnings.append(f"{_pages_have(read_pages)} no text layer: read by OCR, which may "
+                                 "misread characters (flags on doubtful text say so)")
+    if empty_pages:
+        document.warnings.append(f"OCR found no readable text on page(s) {', '.join(map(str, empty_pages))}")
+
+
+def _pages_have(numbers: list[int], shown_at_most: int = 10) -> str:
+    if len(numbers) == 1:
+        return f"page {numbers[0]} has"
+    shown = ", ".join(map(str, numbers[:shown_at_most])) + (" …" if len(numbers) > shown_at_most else "")
+    return f"{len(numbers)} pages ({shown}) have"
+
+
 def add_page_text(document, number: int, page: "PageText", points_per_pixel: float) -> int:
     """Add the page's lines to the Document with boxes in points; returns how many were added."""
     def points(box):

@@ -439,21 +439,8 @@ class _ScannedPages:
             return
         from review.intake import ocr
 
-        document.metadata["ocr"] = {"pages": self.read_pages, "no_text": self.empty_pages,
-                                    "language": ocr.DEFAULT_SETTINGS.language}
         log.info("OCR read %d scanned OFD pages, %d without text", len(self.read_pages), len(self.empty_pages))
-        if self.read_pages:
-            document.warnings.append(f"{_page_list(self.read_pages)} no text layer: read by OCR, which may "
-                                     "misread characters (flags on doubtful text say so)")
-        if self.empty_pages:
-            document.warnings.append(f"OCR found no readable text on page(s) {', '.join(map(str, self.empty_pages))}")
-
-
-def _page_list(numbers: list[int]) -> str:
-    if len(numbers) == 1:
-        return f"page {numbers[0]} has"
-    shown = ", ".join(map(str, numbers[:MAX_PAGE_WARNINGS])) + (" …" if len(numbers) > MAX_PAGE_WARNINGS else "")
-    return f"{len(numbers)} pages ({shown}) have"
+        ocr.note_ocr_pages(document, self.read_pages, self.empty_pages, language=ocr.DEFAULT_SETTINGS.language)
 
 
 def _media_files(package: _Package, base: str, resource_locations: list) -> dict[str, str]:

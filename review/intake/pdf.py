@@ -719,21 +719,9 @@ class _ScannedPages:
     def report(self, document) -> None:
         if self.missing:
             document.warnings.append(self.missing)
-        if not (self.read_pages or self.empty_pages):
-            return
-        document.metadata["ocr"] = {"pages": self.read_pages, "no_text": self.empty_pages, "dpi": self.dpi}
-        if self.read_pages:
-            document.warnings.append(f"{_page_list(self.read_pages)} no text layer: read by OCR, which may "
-                                     "misread characters (flags on doubtful text say so)")
-        if self.empty_pages:
-            document.warnings.append(f"OCR found no readable text on page(s) {', '.join(map(str, self.empty_pages))}")
-
-
-def _page_list(numbers: list[int]) -> str:
-    if len(numbers) == 1:
-        return f"page {numbers[0]} has"
-    shown = ", ".join(map(str, numbers[:MAX_PAGE_WARNINGS])) + (" …" if len(numbers) > MAX_PAGE_WARNINGS else "")
-    return f"{len(numbers)} pages ({shown}) have"
+        if self.read_pages or self.empty_pages:
+            from review.intake import ocr
+            ocr.note_ocr_pages(document, self.read_pages, self.empty_pages, dpi=self.dpi)
 
 
 # -- pdfplumber, when needed ------------------------------------------------------------------------
