@@ -120,10 +120,17 @@ def test_report_html_is_self_contained(scanned):
     assert fx.valid_id() not in page  # findings appear masked
 
 
-def test_rerun_skips_what_is_done_and_picks_up_changes(archive, tmp_path):
-    root, expected = archive
+@pytest.fixture
+def working_copy(archive, tmp_path) -> Path:
+    """A copy of the archive that a test may change."""
     work = tmp_path / "copy"
-    shutil.copytree(root, work)
+    shutil.copytree(archive[0], work)
+    return work
+
+
+def test_rerun_skips_what_is_done_and_picks_up_changes(archive, working_copy, tmp_path):
+    _, expected = archive
+    work = working_copy
     out = tmp_path / "out"
     assert scan([str(work), "--out", str(out), "--workers", "1"])[0] == 0
     code, output = scan([str(work), "--out", str(out), "--workers", "1"])
@@ -138,10 +145,8 @@ def test_rerun_skips_what_is_done_and_picks_up_changes(archive, tmp_path):
     assert any(f["type"] == "mobile" for f in reports["通知/通知1.txt"]["flags"])
 
 
-def test_baseline_reports_only_new_findings_and_fail_on_gates(archive, tmp_path):
-    root, _ = archive
-    work = tmp_path / "copy"
-    shutil.copytree(root, work)
+def test_baseline_reports_only_new_findings_and_fail_on_gates(working_copy, tmp_path):
+    work = working_copy
     first = tmp_path / "first"
     assert scan([str(work), "--out", str(first), "--workers", "1"])[0] == 0
     code, output = scan([str(work), "--out", str(tmp_path / "same"), "--workers", "1",

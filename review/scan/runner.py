@@ -253,13 +253,7 @@ class _Scan:
     # -- recording ---------------------------------------------------------------------------------
     def finish(self, item: Item, line: str) -> None:
         report = json.loads(line)
-        live = [f for f in report.get("flags") or [] if f.get("severity") != "info"]
-        if self.baseline is not None:
-            live = [f for f in live if (report["path"], f["id"]) not in self.baseline]
-        top = max((f["severity"] for f in live), key=SEVERITY_ORDER.get, default=None)
-        self.pending.append(Finished(path=item.path, size=item.size, mtime=item.mtime, sha256=item.sha256 or None,
-                                     line=(line + "\n").encode(), error_code=report.get("error_code"),
-                                     top_severity=top, new_findings=len(live)))
+        self._record(item, report, line)
         self.reviewing.discard(item.path)
         self.tally.reviewed += 1
         self.tally.bytes += item.size
@@ -268,6 +262,16 @@ class _Scan:
         for twin in self.waiting_twins.pop(item.sha256, []) if item.sha256 else []:
             self._finish_duplicate_from(twin, item.path, report)
         self._tick()
+
+    def _record(self, item: Item, report: dict, line: str, twin: str | None = None) -> None:
+        """Queue the report for the ledger, with its new findings (live, and not in the baseline)."""
+        live = [f for f in report.get("flags") or [] if f.get("severity") != "info"]
+        if self.baseline is not None:
+            live = [f for f in live if (item.path, f["id"]) not in self.baseline]
+        top = max((f["severity"] for f in live), key=SEVERITY_ORDER.get, default=None)
+        self.pending.append(Finished(path=item.path, size=item.size, mtime=item.mtime, sha256=item.sha256 or None,
+                                     line=(line + "\n").encode(), twin=twin, error_code=report.get("error_code"),
+                                     top_severity=top, new_findings=len(live)))
 
     def finish_duplicate(self, item: Item, twin: str) -> None:
         line = self._twin_line(twin)
@@ -284,14 +288,7 @@ class _Scan:
 
     def _finish_duplicate_from(self, item: Item, twin: str, twin_report: dict) -> None:
         copy = dict(twin_report, path=item.path, duplicate_of=twin, timings={})
-        line = json.dumps(copy, ensure_ascii=False)
-        live = [f for f in copy.get("flags") or [] if f.get("severity") != "info"]
-        if self.baseline is not None:
-            live = [f for f in live if (item.path, f["id"]) not in self.baseline]
-        top = max((f["severity"] for f in live), key=SEVERITY_ORDER.get, default=None)
-        self.pending.append(Finished(path=item.path, size=item.size, mtime=item.mtime, sha256=item.sha256,
-                                     line=(line + "\n").encode(), twin=twin, error_code=copy.get("error_code"),
-                                     top_severity=top, new_findings=len(live)))
+        self._record(item, copy, json.dumps(copy, ensure_ascii=False), twin=twin)
         self.tally.duplicates += 1
         self._tick()
 
