@@ -18,9 +18,11 @@ import json
 import math
 import re
 from functools import lru_cache
+from typing import NamedTuple
 from importlib import resources
 from pathlib import Path
 
+from review.catalogue import load_catalogue, title_of
 from review.document import Document
 from review.report import Attribute, AttributeReason, Flag, GongwenMetadata, LegalBasis
 
@@ -60,10 +62,14 @@ _NORMATIVE_TYPES = {"规定", "办法", "细则", "实施细则", "实施意见"
 
 
 # --- features ----------------------------------------------------------------------------------------
-def structural_features(metadata: GongwenMetadata, flags: list[Flag]) -> dict[str, float]:
-    """What a reviewer reads off a document before its wording: kind, declared attribute, findings."""
+def structural_features(metadata: GongwenMetadata, flags: list[Flag], text: str = "") -> dict[str, float]:
+    """What a reviewer reads off a document before its wording: kind, declared attribute, the item of the
+    proactive-disclosure catalogue its title falls under, findings."""
     features: dict[str, float] = {f"doc_type={metadata.doc_type or 'none'}": 1.0,
                                   f"declared={metadata.declared_attribute or 'none'}": 1.0}
+    item = load_catalogue().match(title_of(metadata, text))
+    if item:
+        features[f"catalogue={item.id}"] = 1.0
     if metadata.classification:
         features[f"marking={metadata.classification.level}"] = 1.0
     if metadata.draft_status:
@@ -81,7 +87,7 @@ def structural_features(metadata: GongwenMetadata, flags: list[Flag]) -> dict[st
 
 
 def model_input(text: str, metadata: GongwenMetadata, flags: list[Flag]) -> dict:
-    return {"text": text[:TEXT_CHARS], "struct": structural_features(metadata, flags)}
+    return {"text": text[:TEXT_CHARS], "struct": structural_features(metadata, flags, text)}
 
 
 # Module-level so that the pickled pipeline refers to them by name.
@@ -245,21 +251,32 @@ def expected_costs(probabilities: dict[str, float]) -> dict[str, float]:
     return {choice: sum(probabilities.get(true, 0.0) * COSTS[true][choice] for true in LABELS) for choice in LABELS}
 
 
-def decide(probabilities: dict[str, float], margin: float) -> tuple[str, list[str], float]:
-    """(suggestion, the two candidates, confidence). needs_review when the two cheapest are within margin."""
+class Decision(NamedTuple):
+    suggested: str  # always one of LABELS: the choice of least expected cost
+    candidates: list[str]  # the two readings the approver chooses between
+    confidence: float
+    needs_review: bool  # the choice is not reliable: the approver must decide between the candidates
+
+
+def decide(probabilities: dict[str, float], margin: float) -> Decision:
+    """The attribute of least expected cost. It needs review when the two cheapest are within margin, or
+    when the model hardly believes in the cheapest; the suggestion is still the cheapest (the safer of
+    the two), so that an unreviewed default never leans towards publication."""
     costs = expected_costs(probabilities)
     ranked = sorted(LABELS, key=lambda label: costs[label])
     best, second = ranked[0], ranked[1]
     likeliest = max(LABELS, key=lambda label: probabilities[label])
     if costs[second] - costs[best] < margin:
-        return "needs_review", [best, second], probabilities[best]
+        # unsure between publishing and not: the default until the approver decides is not to publish
+        default = second if best == "proactive" else best
+        return Decision(default, [best, second], probabilities[default], True)
     if probabilities[best] < HEDGE_FLOOR:
         # the cheapest answer is a hedge the model hardly believes in (on_request between a likely
         # proactive and a possible withheld): a person should choose between the two real readings
         others = [label for label in LABELS if label != likeliest]
         runner_up = max(others, key=lambda label: probabilities[label])
-        return "needs_review", [likeliest, runner_up], probabilities[likeliest]
-    return best, [best, second], probabilities[best]
+        return Decision(best, [likeliest, runner_up], probabilities[best], True)
+    return Decision(best, [best, second], probabilities[best], False)
 
 
 DECLARED_WEIGHT = 4.0
@@ -309,13 +326,13 @@ def suggest(document: Document, metadata: GongwenMetadata, flags: list[Flag],
         # likelihood ratio, so that the model must disagree clearly to overturn it.
         probabilities = _weigh_declaration(probabilities, declared)
         reasons.append(AttributeReason(code="declared", text=f"起草单位在附注或网页中标注的公开属性为 {declared}，作为证据计入（似然比 {DECLARED_WEIGHT:g}）。"))
-    suggested, candidates, confidence = decide(probabilities, model.margin)
+    suggested, candidates, confidence, needs_review = decide(probabilities, model.margin)
     figures = "，".join(f"{label} {probabilities[label]:.2f}" for label in LABELS)
     reasons.append(AttributeReason(code="model", text=f"分类模型概率：{figures}；按误判代价矩阵取期望代价最小者。"))
 
     process = [f for f in shown if f.category == "negative_list"]
     if suggested == "proactive" and process and metadata.doc_type not in _NORMATIVE_TYPES:
-        suggested, candidates = "needs_review", ["on_request", "proactive"]
+        suggested, candidates, needs_review = "on_request", ["on_request", "proactive"], True
         reasons.append(AttributeReason(code="process_information", legal_basis=basis("第十六条"),
                                        text="含内部事务或过程性信息，除非属规范性文件或对外发生效力的决定，一般不主动公开。"))
     if suggested == "proactive":
@@ -326,9 +343,6 @@ def suggest(document: Document, metadata: GongwenMetadata, flags: list[Flag],
             kinds = "、".join(sorted({f.type for f in to_mask}))
             reasons.append(AttributeReason(code="publish_after_fixing", legal_basis=basis("第三十七条"),
                                            text=f"主动公开前须先处理 {len(to_mask)} 处标记（{kinds}）：遮盖个人信息、清除隐藏内容、补全占位符。"))
-    elif suggested == "needs_review":
-        reasons.append(AttributeReason(code="needs_review",
-                                       text=f"模型在 {candidates[0]} 与 {candidates[1]} 之间无法可靠区分，请审核人认定。"))
     elif suggested == "on_request":
         reasons.append(AttributeReason(code="on_request", legal_basis=basis("第二十七条"),
                                        text="不属于应当主动公开的范围，可依申请公开。"))
@@ -339,7 +353,21 @@ def suggest(document: Document, metadata: GongwenMetadata, flags: list[Flag],
                                        text="内容主要涉及特定个人事项或内部、过程性信息，建议不予公开。"
                                        + ("如第三方同意或不公开会对公共利益造成重大影响，可依第十五条但书公开。"
                                           if personal else "")))
+    item = load_catalogue().match(title_of(metadata, document.visible_text))
+    if item and suggested == "proactive":
+        reasons.append(AttributeReason(code="catalogue", legal_basis=load_catalogue().basis(item),
+                                       text=f"标题显示属{item.article}{item.item}所列应当主动公开的信息"
+                                            f"（{item.note or item.quote}）。"))
+    elif item:
+        reasons.append(AttributeReason(code="catalogue_not_followed", legal_basis=load_catalogue().basis(item),
+                                       text=f"标题显示属{item.article}{item.item}所列主动公开事项（{item.quote}），但内容判断为"
+                                            f"{suggested}；请审核人核实：能区分处理的，遮盖后主动公开（第三十七条）。"))
+    if needs_review:
+        reasons.append(AttributeReason(code="needs_review",
+                                       text=f"把握不足：在 {candidates[0]} 与 {candidates[1]} 之间无法可靠区分，"
+                                            f"暂按误判代价较小的 {suggested} 建议，请审核人认定。"))
     if declared and suggested in LABELS and declared != suggested:
         reasons.append(AttributeReason(code="declared_differs",
                                        text=f"附注或网页标注的公开属性（{declared}）与建议（{suggested}）不一致，请核实。"))
-    return Attribute(suggested=suggested, confidence=round(confidence, 3), candidates=candidates, reasons=reasons)
+    return Attribute(suggested=suggested, confidence=round(confidence, 3), candidates=candidates,
+                     needs_review=needs_review, reasons=reasons)

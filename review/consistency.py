@@ -43,8 +43,8 @@ def decided_by_legal_rule(attribute: Attribute) -> bool:
 # --- (a) the declaration against the suggestion ---------------------------------------------------------
 def declared_attribute_flags(document, metadata, flags, attribute, rules) -> list[Flag]:
     declared, suggested = metadata.declared_attribute, attribute.suggested
-    if declared is None or suggested not in OPENNESS or declared == suggested:
-        return []  # nothing declared, or needs_review (the attribute's own reasons ask the approver)
+    if declared is None or suggested not in OPENNESS or declared == suggested or attribute.needs_review:
+        return []  # nothing declared, or the approver must decide anyway (the attribute's reasons say so)
     if OPENNESS[declared] > OPENNESS[suggested]:
         rule = rules.get("consistency.declared_more_open")
         # 主动公开 declared for a document that must be withheld is a leak waiting to happen

@@ -70,7 +70,9 @@ def render_text(report: Report) -> str:
     attribute = report.attribute
     if attribute.suggested:
         confidence = f" ({attribute.confidence:.2f})" if attribute.confidence is not None else ""
-        lines.append(f"   公开属性建议: {ATTRIBUTE_NAMES[attribute.suggested]}{confidence}")
+        review = (f"，需人工认定（候选：{'、'.join(ATTRIBUTE_NAMES[c] for c in attribute.candidates)}）"
+                  if attribute.needs_review else "")
+        lines.append(f"   公开属性建议: {ATTRIBUTE_NAMES[attribute.suggested]}{confidence}{review}")
     for reason in attribute.reasons:
         basis = f" [{reason.legal_basis.cite()}]" if reason.legal_basis else ""
         lines.append(f"   - {reason.text}{basis}")

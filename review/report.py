@@ -17,12 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from review.document import Location
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"  # 1.3: attribute.needs_review; suggested is always proactive | on_request | withheld
 
 Category = Literal["secret", "personal", "negative_list", "hidden", "redaction", "spam", "placeholder",
                    "consistency"]  # consistency: the attribute checks (declared vs suggested, implementing docs, 函复)
 Severity = Literal["high", "medium", "low", "info"]
-AttributeValue = Literal["proactive", "on_request", "withheld", "needs_review"]
+AttributeValue = Literal["proactive", "on_request", "withheld", "needs_review"]  # needs_review: reports before 1.3
 SEVERITY_ORDER = {"info": 0, "low": 1, "medium": 2, "high": 3}
 
 
@@ -80,6 +80,8 @@ class Attribute(Strict):
     suggested: AttributeValue | None = None
     confidence: float | None = None
     candidates: list[AttributeValue] = []
+    needs_review: bool = Field(False, description="low confidence: the approver chooses between the candidates; "
+                                                  "suggested is the one of least expected cost")
     reasons: list[AttributeReason] = []
 
 

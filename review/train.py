@@ -83,9 +83,10 @@ def build_pipeline():
     return Pipeline([("features", features), ("classifier", classifier)])
 
 
-def scores(truth: list[str], predicted: list[str]) -> dict:
-    """Accuracy and macro-F1 over decided rows; leaks; needs_review share."""
-    decided = [(t, p) for t, p in zip(truth, predicted) if p in LABELS]
+def scores(truth: list[str], predicted: list[str], flagged: list[bool] | None = None) -> dict:
+    """Accuracy and macro-F1 over all rows, as ../shared/eval/score.py counts them (a row without a
+    suggestion counts against its true class); leaks; how many suggestions asked for review."""
+    decided = list(zip(truth, predicted))
     f1s = []
     for label in LABELS:
         tp = sum(1 for t, p in decided if t == label and p == label)
@@ -99,7 +100,7 @@ def scores(truth: list[str], predicted: list[str]) -> dict:
         "accuracy": round(sum(1 for t, p in decided if t == p) / max(1, len(decided)), 4),
         "macro_f1": round(sum(f1s) / max(1, len(f1s)), 4),
         "leaks": sum(1 for t, p in zip(truth, predicted) if t != "proactive" and p == "proactive"),
-        "needs_review": sum(1 for p in predicted if p == "needs_review"),
+        "needs_review": sum(flagged or []),
         "confusion": dict(sorted(confusion.items())),
     }
 
@@ -108,8 +109,8 @@ def choose_margin(probabilities: list[dict], truth: list[str]) -> tuple[float, d
     """The smallest needs_review margin with the fewest leaks in cross-validation."""
     results = {}
     for margin in MARGINS:
-        predicted = [decide(p, margin)[0] for p in probabilities]
-        results[margin] = scores(truth, predicted)
+        decisions = [decide(p, margin) for p in probabilities]
+        results[margin] = scores(truth, [d.suggested for d in decisions], [d.needs_review for d in decisions])
     best = min(MARGINS, key=lambda m: (results[m]["leaks"], results[m]["needs_review"], m))
     return best, results[best]
 
@@ -178,7 +179,7 @@ published documents (proactive by construction); see `models/attribute/corpus/DA
 
 ## Model
 Word unigrams and bigrams (rjieba, jieba's dictionary) and character 2–3-grams of the first 4,000 characters,
-TF-IDF; structural features (文种, declared attribute, markings, draft status, 签发人, flag counts by category,
+TF-IDF; structural features (文种, declared attribute, the 条例第二十/二十一条 catalogue item of the title (rules/catalogue), markings, draft status, 签发人, flag counts by category,
 type and severity); logistic regression with balanced class weights, sigmoid-calibrated (5-fold).
 
 ## Decision: expected cost
@@ -188,11 +189,12 @@ Rows: true attribute; columns: suggested.
 | --- | --- | --- | --- |
 {costs}
 
-When the two cheapest choices are within {meta['needs_review_margin']} of each other the answer is needs_review.
+When the two cheapest choices are within {meta['needs_review_margin']} of each other, or the cheapest has a
+probability under 0.2, the suggestion (still the cheapest) is marked needs_review with the two candidates.
 
 ## Cross-validated figures (5 folds, stratified)
 
-| decision | accuracy (decided rows) | macro-F1 | leaks | needs_review |
+| decision | accuracy | macro-F1 | leaks | needs_review |
 | --- | --- | --- | --- | --- |
 {rows}
 
@@ -200,10 +202,10 @@ A leak is a withheld or on_request document suggested proactive.
 
 ## Evaluation sets (never trained on)
 
-`review eval SET_DIR`: accuracy and macro-F1 over the documents given a decided attribute; needs_review counted apart.
+`review eval SET_DIR`: accuracy and macro-F1 over all documents (as ../shared/eval/score.py counts them); needs_review: how many suggestions asked the approver to decide.
 Recorded in meta.json (`evaluations`) by hand after each run; a new training clears them.
 
-| set | documents | accuracy (decided) | macro-F1 | leaks | needs_review | note |
+| set | documents | accuracy | macro-F1 | leaks | needs_review | note |
 | --- | --- | --- | --- | --- | --- | --- |
 {evaluations or "| (none recorded for this model) | | | | | | |"}
 
@@ -225,15 +227,16 @@ def evaluate(set_dir: Path, config: ScanConfig | None = None) -> dict:
     config = config or ScanConfig()
     labels = [json.loads(line) for line in (set_dir / "labels.jsonl").read_text(encoding="utf-8").splitlines()
               if line.strip()]
-    truth, predicted, misjudged = [], [], []
+    truth, predicted, flagged, misjudged = [], [], [], []
     for label in labels:
         report = review_file(str(set_dir / label["file"]), config)
         suggestion = report.attribute.suggested or "none"
         truth.append(label["attribute"])
         predicted.append(suggestion)
+        flagged.append(report.attribute.needs_review)
         if suggestion != label["attribute"]:
             misjudged.append({"file": label["file"], "expected": label["attribute"], "suggested": suggestion,
                               "reasons": [r.code for r in report.attribute.reasons]})
-    result = scores(truth, predicted)
+    result = scores(truth, predicted, flagged)
     result["misjudged"] = misjudged
     return result

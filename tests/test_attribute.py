@@ -66,13 +66,15 @@ def test_without_a_model_the_attribute_is_left_to_the_approver():
 
 def test_cost_matrix_prefers_withholding_when_unsure():
     assert COSTS["withheld"]["proactive"] > COSTS["proactive"]["withheld"]
-    suggested, candidates, _ = decide({"proactive": 0.6, "on_request": 0.1, "withheld": 0.3}, margin=0.0)
+    suggested, candidates, _, _ = decide({"proactive": 0.6, "on_request": 0.1, "withheld": 0.3}, margin=0.0)
     assert suggested != "proactive"  # 60 % is not enough to risk a leak
     assert decide({"proactive": 0.97, "on_request": 0.02, "withheld": 0.01}, margin=0.0)[0] == "proactive"
     costs = expected_costs({"proactive": 0.5, "on_request": 0.5, "withheld": 0.0})
-    suggested, candidates, _ = decide({"proactive": 0.5, "on_request": 0.5, "withheld": 0.0},
-                                      margin=abs(costs["on_request"] - costs["withheld"]) + 0.01)
-    assert suggested == "needs_review" and len(candidates) == 2
+    decision = decide({"proactive": 0.5, "on_request": 0.5, "withheld": 0.0},
+                      margin=abs(costs["on_request"] - costs["withheld"]) + 0.01)
+    # too close to call: the approver decides, and the default meanwhile is the cheaper of the two
+    assert decision.needs_review and decision.candidates == ["on_request", "withheld"]
+    assert decision.suggested == "on_request"
 
 
 PROACTIVE = ["示例县人民政府关于印发{n}号农田水利建设实施方案的通知\n各乡镇人民政府：现将方案印发给你们，请认真贯彻执行。\n（此件公开发布）",
@@ -152,8 +154,10 @@ def test_declared_attribute_is_weighed_not_obeyed():
 
 def test_a_hedge_the_model_does_not_believe_becomes_needs_review():
     # cheapest by cost is on_request, which the model gives 0 %: a person chooses between the real readings
-    suggested, candidates, confidence = decide({"proactive": 0.83, "on_request": 0.0, "withheld": 0.17}, 0.0)
-    assert suggested == "needs_review" and candidates == ["proactive", "withheld"] and confidence == 0.83
+    decision = decide({"proactive": 0.83, "on_request": 0.0, "withheld": 0.17}, 0.0)
+    assert decision.needs_review and decision.candidates == ["proactive", "withheld"]
+    # meanwhile the default is the cheapest answer, never the leak-prone one
+    assert decision.suggested == "on_request" and decision.confidence == 0.0
 
 
 def test_the_compiled_scorer_gives_predict_probas_numbers():

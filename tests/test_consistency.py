@@ -22,6 +22,9 @@ def analysed(text):
 
 
 def suggested(value, code="model"):
+    if value == "needs_review":  # unsure: the safer default, and the approver decides
+        return Attribute(suggested="on_request", confidence=0.5, candidates=["proactive", "on_request"],
+                         needs_review=True, reasons=[AttributeReason(code=code, text="test suggestion")])
     return Attribute(suggested=value, confidence=0.9, candidates=[value],
                      reasons=[AttributeReason(code=code, text="test suggestion")])
 

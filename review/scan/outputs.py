@@ -25,7 +25,8 @@ SEVERITY_WEIGHT = {"high": 10, "medium": 3, "low": 1, "info": 0}
 # (csv key, xlsx header)
 COLUMNS = [
     ("path", "路径"), ("format", "格式"), ("doc_number", "发文字号"), ("title", "标题"), ("date", "成文日期"),
-    ("attribute", "建议公开属性"), ("confidence", "置信度"), ("declared_attribute", "附注声明属性"),
+    ("attribute", "建议公开属性"), ("confidence", "置信度"), ("needs_review", "需人工认定"),
+    ("declared_attribute", "附注声明属性"),
     *[(f"n_{c}", CATEGORY_NAMES[c]) for c in CATEGORIES],
     ("top_flags", "主要问题"), ("classification", "密级标识"), ("secrecy_term", "保密期限"),
     ("secrecy_expires", "保密期限届满日"), ("secrecy_expired", "期限已满"), ("duplicate_of", "重复文件（同内容）"),
@@ -45,7 +46,8 @@ def summary_row(report: dict) -> dict:
     return {
         "path": report.get("path"), "format": report.get("format"), "doc_number": meta.get("doc_number"),
         "title": meta.get("title"), "date": meta.get("date"), "attribute": attribute.get("suggested"),
-        "confidence": attribute.get("confidence"), "declared_attribute": meta.get("declared_attribute"),
+        "confidence": attribute.get("confidence"), "needs_review": bool(attribute.get("needs_review")),
+        "declared_attribute": meta.get("declared_attribute"),
         **{f"n_{c}": counts.get(c, 0) for c in CATEGORIES},
         "top_flags": "; ".join(f"[{f['severity']}] {f['rule']}: {f.get('suggestion', '')}" for f in top),
         "classification": mark.get("raw"), "secrecy_term": mark.get("term"), "secrecy_expires": mark.get("expires"),
