@@ -1,9 +1,11 @@
 """Word documents (docx).
 
-python-docx opens the package and reads the core properties; the text is read from the OOXML parts
-directly (lxml), because python-docx's `paragraph.text` neither drops deleted runs' neighbours
-correctly nor tells hidden, white or tiny runs from visible ones — and those are what a
-confidentiality review is about.
+The package is opened once (`review.intake.opc`): the main part is found through `_rels/.rels`, and its
+headers, footers, notes, comments and styles through the main part's relationships, whatever the
+producer named them. The parts are read with lxml directly, not through python-docx: its
+`paragraph.text` neither drops deleted runs' neighbours correctly nor tells hidden, white or tiny runs
+from visible ones — and those are what a confidentiality review is about — and loading a package
+with it parses every XML part into its element classes, which cost more than the reading itself.
 
 Order of the visible text: section headers, body (paragraphs and tables in document order, text boxes
 after the paragraph that anchors them), footnotes, endnotes, footers. Hidden content becomes hidden
@@ -13,21 +15,33 @@ document properties.
 
 from __future__ import annotations
 
-import io
-import zipfile
+import datetime
+import functools
+import posixpath
+import re
+from types import MappingProxyType
 
-import docx
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from lxml import etree
 
 from review import errors
 from review.document import Document, EmbeddedObject, HiddenInfo, Location
 from review.errors import DocumentError
-from review.intake import safe
+from review.intake import opc, safe
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 NS = {"w": W}
+_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+HEADER, FOOTER, FOOTNOTES, ENDNOTES, COMMENTS, STYLES = (
+    _RELATIONSHIP + kind for kind in ("header", "footer", "footnotes", "endnotes", "comments", "styles"))
+CORE_PROPERTIES = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
+APP_PROPERTIES = _RELATIONSHIP + "extended-properties"
+CUSTOM_PROPERTIES = _RELATIONSHIP + "custom-properties"
+# main parts of documents, templates and their macro-enabled kinds (docm, dotx, dotm): all read alike
+WORD_MAIN_PARTS = {"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+                   "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+                   "application/vnd.ms-word.document.macroEnabled.main+xml",
+                   "application/vnd.ms-word.template.macroEnabledTemplate.main+xml"}
 
 
 def q(tag: str) -> str:
@@ -42,51 +56,49 @@ MAX_PART = 64 * 1024 * 1024
 
 
 def parse(source, config, deadline) -> Document:
-    archive = _open_zip(source.data, config)
-    safe.check_xml_parts(archive, MAX_PART)
-    try:
-        package = docx.Document(io.BytesIO(source.data))
-    except KeyError as exc:
-        raise DocumentError(f"the docx lacks a required part ({exc})", code=errors.CORRUPT) from None
+    package = opc.Package.open(source.data, config, MAX_PART, "docx")
+    parts = package.walk()  # refuses dangling relationships before anything is read
+    main = _main_part(package)
+    body = package.xml(main).find(q("body"))
+    if body is None:
+        raise DocumentError(f"the main part {main} has no body (w:body)", code=errors.CORRUPT)
     document = source.new_document()
-    reader = _Reader(document, _hidden_styles(package), deadline)
+    reader = _Reader(document, _HiddenStyles(package, package.related(main, STYLES)), deadline)
 
-    headers, footers = _header_footer_parts(package)
-    for number, part in enumerate(headers, start=1):
-        reader.read_container(part.element, "header", number)
-    reader.read_container(package.element.body, "body", None)
-    for kind in ("footnotes", "endnotes"):
-        element = _part_element(package, f"/word/{kind}.xml")
-        if element is not None:
-            for note in element.iterchildren(q(kind[:-1])):
-                if note.get(q("type")) in (None, "normal"):
-                    reader.read_container(note, kind[:-1], None)
-    for number, part in enumerate(footers, start=1):
-        reader.read_container(part.element, "footer", number)
+    for number, header in enumerate(sorted(package.related(main, HEADER)), start=1):
+        reader.read_container(package.xml(header), "header", number)
+    reader.read_container(body, "body", None)
+    for kind, relationship in (("footnote", FOOTNOTES), ("endnote", ENDNOTES)):
+        for notes in package.related(main, relationship):
+            for note in package.xml(notes).iterchildren(q(kind)):
+                if note.get(q("type")) in (None, "normal"):  # not the separator "notes"
+                    reader.read_container(note, kind, None)
+    for number, footer in enumerate(sorted(package.related(main, FOOTER)), start=1):
+        reader.read_container(package.xml(footer), "footer", number)
 
-    _read_comments(package, document)
-    _read_properties(package, archive, document)
-    _list_embedded(package, document)
+    for comments in package.related(main, COMMENTS):
+        _read_comments(package.xml(comments), document)
+    _read_properties(package, document)
+    _list_embedded(package, parts, posixpath.dirname(main), document)
     document.metadata["tracked_insertions"] = reader.insertions
     document.pages = _page_count(document)
     return document
 
 
-def _open_zip(data: bytes, config) -> zipfile.ZipFile:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise DocumentError("the docx is not a valid zip package (truncated or damaged)",
-                            code=errors.CORRUPT) from None
-    safe.check_zip(archive, config, len(data))
-    return archive
+def _main_part(package: opc.Package) -> str:
+    main = package.main_part()
+    content_type = package.content_type(main)
+    if content_type not in WORD_MAIN_PARTS:
+        raise DocumentError(f"the main part {main} is not a Word document (content type {content_type})",
+                            code=errors.CORRUPT)
+    return main
 
 
 # --- body text --------------------------------------------------------------------------------------
 class _Reader:
     """Walks w:p / w:tbl containers, splitting each paragraph's runs into visible and hidden text."""
 
-    def __init__(self, document: Document, hidden_styles: dict[str, str], deadline):
+    def __init__(self, document: Document, hidden_styles: _HiddenStyles, deadline):
         self.document = document
         self.hidden_styles = hidden_styles
         self.deadline = deadline
@@ -248,7 +260,7 @@ def _is_dark(fill: str) -> bool:
     return (r + g + b) / 3 < 128
 
 
-def _run_hidden_reason(run, hidden_styles: dict[str, str]) -> str | None:
+def _run_hidden_reason(run, hidden_styles: _HiddenStyles) -> str | None:
     rpr = run.find("w:rPr", NS)
     reason = _rpr_hidden_reason(rpr)
     if reason is None and rpr is not None:
@@ -270,23 +282,46 @@ _UPPER = "translate(@w:val, 'abcdef', 'ABCDEF')"
 # styles whose own run properties may hide text (the candidates _rpr_hidden_reason then judges in full)
 _MAYBE_HIDING_STYLES = (f"w:style[w:rPr[w:vanish or w:specVanish or w:color[{_UPPER}='FFFFFF' or {_UPPER}='FFFFFE' "
                         f"or {_UPPER}='FEFEFE'] or w:sz[number(@w:val) <= 4]]]")
+# Documents made from one template carry the same style sheet, often hundreds of KB: resolved once per
+# distinct content (the bytes are the key, so an equal-looking sheet cannot borrow another's answer).
+_CACHED_STYLE_SHEETS = 16
+_CACHE_STYLE_SHEETS_BELOW = 4 * 1024 * 1024
 
 
-def _hidden_styles(package) -> dict[str, str]:
-    """Styles whose run properties (own or inherited through basedOn) hide text."""
-    try:
-        styles = package.styles.element
-    except (KeyError, ValueError, AttributeError):
-        return {}
-    # Templates define hundreds of styles; XPath picks the few that matter without a Python loop over all
-    # (python-docx's element classes make that loop slow). python-docx's xpath knows the w: prefix.
-    based_on = dict(zip(styles.xpath("w:style[w:basedOn]/@w:styleId"),
-                        styles.xpath("w:style[w:basedOn]/w:basedOn/@w:val")))
+class _HiddenStyles:
+    """The hidden styles of a document, resolved at the first lookup: many documents name no style at all
+    in their paragraphs and runs, and then their style sheet is neither inflated nor parsed."""
+
+    def __init__(self, package: opc.Package, style_parts: list[str]):
+        self.package = package
+        self.style_parts = style_parts
+        self.resolved = None
+
+    def get(self, style_id: str | None) -> str | None:
+        if self.resolved is None:
+            part = self.style_parts[0] if self.style_parts else None
+            self.resolved = _hidden_styles(self.package.read(part), opc.member_name(part)) if part else {}
+        return self.resolved.get(style_id)
+
+
+def _hidden_styles(styles_xml: bytes, name: str) -> MappingProxyType:
+    """Styles whose run properties (own or inherited through basedOn) hide text: {style id: 'kind:detail'}."""
+    if len(styles_xml) >= _CACHE_STYLE_SHEETS_BELOW:
+        return _resolve_hidden_styles(styles_xml, name)
+    return _cached_hidden_styles(styles_xml, name)
+
+
+def _resolve_hidden_styles(styles_xml: bytes, name: str) -> MappingProxyType:
+    if _no_style_can_hide(styles_xml):
+        return MappingProxyType({})
+    styles = safe.parse_xml(styles_xml, name)
+    # Templates define hundreds of styles; XPath picks the few that matter without a Python loop over all.
+    based_on = dict(zip(styles.xpath("w:style[w:basedOn]/@w:styleId", namespaces=NS),
+                        styles.xpath("w:style[w:basedOn]/w:basedOn/@w:val", namespaces=NS)))
     own = {style.get(q("styleId")): _rpr_hidden_reason(style.find("w:rPr", NS))
-           for style in styles.xpath(_MAYBE_HIDING_STYLES)}
-    own.update({style_id: None for style_id in styles.xpath("w:style/@w:styleId") if style_id not in own})
+           for style in styles.xpath(_MAYBE_HIDING_STYLES, namespaces=NS)}
     resolved = {}
-    for style_id in own:
+    for style_id in styles.xpath("w:style/@w:styleId", namespaces=NS):
         seen, current = set(), style_id
         while current and current not in seen:
             seen.add(current)
@@ -294,37 +329,39 @@ def _hidden_styles(package) -> dict[str, str]:
                 resolved[style_id] = own[current]
                 break
             current = based_on.get(current)
-    return resolved
+    return MappingProxyType(resolved)
 
 
-def _header_footer_parts(package):
-    headers, footers, seen = [], [], set()
-    for rel in package.part.rels.values():
-        if rel.is_external or rel.target_part.partname in seen:
-            continue
-        if rel.reltype == RT.HEADER:
-            headers.append(rel.target_part)
-        elif rel.reltype == RT.FOOTER:
-            footers.append(rel.target_part)
-        else:
-            continue
-        seen.add(rel.target_part.partname)
-    key = lambda part: str(part.partname)  # noqa: E731 - header1 before header2
-    return sorted(headers, key=key), sorted(footers, key=key)
+_cached_hidden_styles = functools.lru_cache(maxsize=_CACHED_STYLE_SHEETS)(_resolve_hidden_styles)
+
+# The shortcut below reads the style sheet's bytes, so it only answers for UTF-8 (or ASCII) text
+# without character references, where every element and value is spelled out as bytes.
+_DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+_SIZE_TAG = re.compile(rb"<(?:[^\s<>/:]+:)?sz[\s/>]")
+_PLAIN_SIZE_TAG = re.compile(rb"""<(?:[^\s<>/:]+:)?sz\s+(?:[^\s<>/:=]+:)?val\s*=\s*["'](\d+)["']\s*/>""")
 
 
-def _part_element(package, partname: str):
-    for part in package.part.package.iter_parts():
-        if str(part.partname) == partname:
-            return safe.parse_xml(part.blob, partname)
-    return None
+def _no_style_can_hide(styles_xml: bytes) -> bool:
+    """True only when no style can hide text: no vanish, no white colour, every size a plain number > 4.
+
+    Exact, not a guess: `_rpr_hidden_reason` needs one of those, and a False here just means parsing.
+    """
+    text = styles_xml.removeprefix(b"\xef\xbb\xbf")
+    encoding = _DECLARED_ENCODING.match(text)
+    if not text.startswith(b"<") or b"\x00" in text[:4] or (  # UTF-16 and UTF-32 have NULs around "<"
+            encoding and encoding.group(1).lower() not in (b"utf-8", b"utf8", b"us-ascii", b"ascii")):
+        return False
+    if b"&#" in styles_xml or b"anish" in styles_xml:  # w:vanish, w:specVanish
+        return False
+    lower = styles_xml.lower()
+    if b"ffffff" in lower or b"fffffe" in lower or b"fefefe" in lower:
+        return False
+    sizes = _PLAIN_SIZE_TAG.findall(styles_xml)
+    return len(sizes) == len(_SIZE_TAG.findall(styles_xml)) and all(int(size) > 4 for size in sizes)
 
 
 # --- comments, properties, embedded objects ---------------------------------------------------------
-def _read_comments(package, document: Document) -> None:
-    comments = _part_element(package, "/word/comments.xml")
-    if comments is None:
-        return
+def _read_comments(comments, document: Document) -> None:
     for index, comment in enumerate(comments.iterchildren(q("comment"))):
         paragraphs = ["".join(_run_text(r, deleted=False) for r in p.iter(R)) for p in comment.iter(P)]
         text = "\n".join(p for p in paragraphs if p)
@@ -335,41 +372,48 @@ def _read_comments(package, document: Document) -> None:
 
 # Properties that name people or organisations, or hold free text: a reader never sees them, but they
 # are published with the file.
-_CORE_FIELDS = [("author", "dc:creator"), ("last_modified_by", "cp:lastModifiedBy"), ("title", "dc:title"),
-                ("subject", "dc:subject"), ("keywords", "cp:keywords"), ("comments", "dc:description"),
-                ("category", "cp:category"), ("content_status", "cp:contentStatus"),
-                ("identifier", "dc:identifier"), ("version", "cp:version")]
+_CORE_NS = {"cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+            "dc": "http://purl.org/dc/elements/1.1/", "dcterms": "http://purl.org/dc/terms/"}
+_CORE_FIELDS = ["dc:creator", "cp:lastModifiedBy", "dc:title", "dc:subject", "cp:keywords", "dc:description",
+                "cp:category", "cp:contentStatus", "dc:identifier", "cp:version"]
+_CORE_DATES = [("created", "dcterms:created"), ("modified", "dcterms:modified"), ("last_printed", "cp:lastPrinted")]
 _APP_FIELDS = ["Company", "Manager", "Application", "AppVersion", "Template", "TotalTime", "Pages", "Words",
                "Characters", "HyperlinkBase"]
 _HIDDEN_APP_FIELDS = {"Company", "Manager", "HyperlinkBase"}
 
 
-def _read_properties(package, archive: zipfile.ZipFile, document: Document) -> None:
+def _read_properties(package: opc.Package, document: Document) -> None:
     properties: dict[str, str] = {}
-    core = package.core_properties
-    for attribute, name in _CORE_FIELDS:
-        value = getattr(core, attribute, None)
-        if value:
-            properties[name] = str(value)
-            document.add(str(value), Location(part="property", name=name),
-                         hidden=HiddenInfo(kind="doc_property", detail=name))
-    for attribute in ("created", "modified", "last_printed"):
-        value = getattr(core, attribute, None)
-        if value:
-            properties[f"core:{attribute}"] = value.isoformat()
-    names = set(archive.namelist())
-    if "docProps/app.xml" in names:
-        app = safe.parse_xml(safe.read_member(archive, "docProps/app.xml", MAX_PART), "docProps/app.xml")
+    core = _property_part(package, CORE_PROPERTIES, "/docProps/core.xml")
+    if core is not None:
+        for name in _CORE_FIELDS:
+            element = core.find(name, _CORE_NS)
+            value = element.text if element is not None else None
+            if value:
+                properties[name] = value
+                document.add(value, Location(part="property", name=name),
+                             hidden=HiddenInfo(kind="doc_property", detail=name))
+        for key, name in _CORE_DATES:
+            element = core.find(name, _CORE_NS)
+            moment = _w3cdtf(element.text) if element is not None and element.text else None
+            if moment:
+                properties[f"core:{key}"] = moment.isoformat()
+    app = _property_part(package, APP_PROPERTIES, "/docProps/app.xml")
+    if app is not None:
+        found: dict[str, str] = {}  # the first non-blank element of each name, wherever it is nested
+        for element in app.iter():
+            if isinstance(element.tag, str) and (element.text or "").strip():
+                field = etree.QName(element).localname
+                if field in _APP_FIELDS and field not in found:
+                    found[field] = element.text.strip()
         for field in _APP_FIELDS:
-            element = next((e for e in app.iter() if isinstance(e.tag, str) and etree.QName(e).localname == field
-                            and (e.text or "").strip()), None)
-            if element is not None:
-                properties[f"app:{field}"] = element.text.strip()
+            if field in found:
+                properties[f"app:{field}"] = found[field]
                 if field in _HIDDEN_APP_FIELDS:
-                    document.add(element.text.strip(), Location(part="property", name=f"app:{field}"),
+                    document.add(found[field], Location(part="property", name=f"app:{field}"),
                                  hidden=HiddenInfo(kind="doc_property", detail=f"app:{field}"))
-    if "docProps/custom.xml" in names:
-        custom = safe.parse_xml(safe.read_member(archive, "docProps/custom.xml", MAX_PART), "docProps/custom.xml")
+    custom = _property_part(package, CUSTOM_PROPERTIES, "/docProps/custom.xml")
+    if custom is not None:
         for prop in custom:
             name = prop.get("name")
             value = "".join(prop.itertext()).strip()
@@ -380,14 +424,44 @@ def _read_properties(package, archive: zipfile.ZipFile, document: Document) -> N
     document.metadata["properties"] = properties
 
 
-def _list_embedded(package, document: Document) -> None:
+def _property_part(package: opc.Package, relationship: str, usual_name: str):
+    """A property part of the package, or one left at its usual name without a relationship: the file
+    is published with it either way."""
+    related = package.related("/", relationship)
+    name = related[0] if related else usual_name
+    return package.xml(name) if package.has(name) else None
+
+
+def _w3cdtf(text: str) -> datetime.datetime | None:
+    """A W3CDTF date ("2024-01-30T08:00:00Z", "2024-01-30T16:00:00+08:00", "2024-01", "2024") in UTC, or
+    None; the same reading python-docx gave, so that the dates in reports do not change."""
+    moment = None
+    for template in ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d", "%Y-%m", "%Y"):
+        try:
+            moment = datetime.datetime.strptime(text[:19], template)
+            break
+        except ValueError:
+            continue
+    if moment is None:
+        return None
+    offset = re.fullmatch(r"([+-])(\d\d):(\d\d)", text[19:])
+    if len(text[19:]) == 6:
+        if offset is None:
+            return None
+        sign = -1 if offset.group(1) == "+" else 1
+        moment += sign * datetime.timedelta(hours=int(offset.group(2)), minutes=int(offset.group(3)))
+    return moment.replace(tzinfo=datetime.timezone.utc)
+
+
+def _list_embedded(package: opc.Package, parts: list[str], folder: str, document: Document) -> None:
     images = 0
-    for part in package.part.package.iter_parts():
-        name = str(part.partname)
-        if name.startswith("/word/embeddings/"):
-            document.embedded.append(EmbeddedObject(name=name.rsplit("/", 1)[1], content_type=part.content_type,
-                                                    size=len(part.blob), location=Location(part="body", name=name)))
-        elif name.startswith("/word/media/"):
+    embeddings, media = posixpath.join(folder, "embeddings", ""), posixpath.join(folder, "media", "")
+    for name in parts:
+        if name.startswith(embeddings):
+            document.embedded.append(EmbeddedObject(name=name.rsplit("/", 1)[1],
+                                                    content_type=package.content_type(name), size=package.size(name),
+                                                    location=Location(part="body", name=name)))
+        elif name.startswith(media):
             images += 1
     document.metadata["images"] = images
 

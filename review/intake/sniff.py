@@ -11,6 +11,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 
 import puremagic
 
@@ -73,6 +74,23 @@ def sniff(head: bytes, path: str, open_zip=None) -> tuple[str | None, str]:
     return "txt", SUPPORTED["txt"]
 
 
+_WORD_MAIN_TYPES = (b"wordprocessingml.document.main+xml", b"wordprocessingml.template.main+xml",
+                    b"ms-word.document.macroEnabled.main+xml", b"ms-word.template.macroEnabledTemplate.main+xml")
+_EXCEL_MAIN_TYPES = (b"spreadsheetml.sheet.main+xml", b"spreadsheetml.template.main+xml",
+                     b"ms-excel.sheet.macroEnabled.main+xml")
+
+
+def _content_types(archive: zipfile.ZipFile, names: set[str]) -> bytes:
+    """The head of [Content_Types].xml (bounded: a bomb there is the parser's to refuse)."""
+    if "[Content_Types].xml" not in names:
+        return b""
+    try:
+        with archive.open("[Content_Types].xml") as member:
+            return member.read(256 * 1024)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError, NotImplementedError):
+        return b""  # damaged: the names decide, and the format's reader reports the damage
+
+
 def _sniff_zip(open_zip, ext: str) -> tuple[str | None, str]:
     try:
         with open_zip() as archive:
@@ -82,11 +100,13 @@ def _sniff_zip(open_zip, ext: str) -> tuple[str | None, str]:
                 if b"opendocument.text" in mimetype:
                     return "odt", SUPPORTED["odt"]
                 return None, f"OpenDocument file ({mimetype.decode('ascii', 'replace')})"
+            content_types = _content_types(archive, names)
     except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError):
         return None, "damaged zip archive"
-    if "word/document.xml" in names:
+    # OOXML: the main part's content type says what the package is (its name varies: WPS, LibreOffice)
+    if "word/document.xml" in names or any(t in content_types for t in _WORD_MAIN_TYPES):
         return "docx", SUPPORTED["docx"]
-    if "xl/workbook.xml" in names:
+    if "xl/workbook.xml" in names or any(t in content_types for t in _EXCEL_MAIN_TYPES):
         return "xlsx", SUPPORTED["xlsx"]
     if "OFD.xml" in names or "ofd.xml" in {n.lower() for n in names}:
         return "ofd", SUPPORTED["ofd"]
