@@ -135,7 +135,9 @@ class CompiledScorer:
         for tfidf in (words_tfidf, chars_tfidf):
             assert tfidf.sublinear_tf and tfidf.norm == "l2" and not tfidf.binary, "TF-IDF settings changed"
         assert chars_tfidf.analyzer == "char" and chars_tfidf.ngram_range == (2, 3) and chars_tfidf.lowercase
-        self.words = (words_tfidf.build_analyzer(), words_tfidf.vocabulary_, words_tfidf.idf_, 0)
+        assert words_tfidf.tokenizer is words and words_tfidf.ngram_range == (1, 2) and not words_tfidf.lowercase \
+            and words_tfidf.stop_words is None and words_tfidf.preprocessor is None, "word analyser changed"
+        self.words = (words_tfidf.vocabulary_, words_tfidf.idf_, 0)
         offset = len(words_tfidf.vocabulary_)
         self.chars = CharGramCounter(chars_tfidf.vocabulary_, chars_tfidf.idf_, offset)
         offset += len(chars_tfidf.vocabulary_)
@@ -153,19 +155,19 @@ class CompiledScorer:
 
     def vector(self, row: dict) -> tuple[list[int], list[float]]:
         """The non-zero features of one document: (column indices, values)."""
-        from collections import Counter
-        from itertools import repeat
+        from itertools import chain, repeat
 
         import numpy as np
         indices, values = [], []
-        analyse, vocabulary, idf, offset = self.words
-        counts = Counter(analyse(row["text"]))
-        # map() keeps the vocabulary look-ups in C: they are most of the time spent here
-        columns = np.fromiter(map(vocabulary.get, counts, repeat(-1)), dtype=np.int64, count=len(counts))
-        known = columns >= 0
-        if known.any():
-            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))[known]
-            _append_tfidf(indices, values, columns[known] + offset, tf, idf[columns[known]])
+        vocabulary, idf, offset = self.words
+        tokens = words(row["text"])
+        # the analyser's unigrams and space-joined bigrams, looked up with map() so the loop stays in C,
+        # then counted as integers
+        grams = chain(tokens, map(" ".join, zip(tokens, tokens[1:])))
+        columns = np.fromiter(map(vocabulary.get, grams, repeat(-1)), dtype=np.int64)
+        columns, counts = np.unique(columns[columns >= 0], return_counts=True)
+        if len(columns):
+            _append_tfidf(indices, values, columns + offset, counts.astype(np.float64), idf[columns])
         columns, tf = self.chars.count(row["text"])
         if len(columns):
             _append_tfidf(indices, values, columns + self.chars.offset, tf, self.chars.idf[columns])
