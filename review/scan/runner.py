@@ -42,6 +42,7 @@ class ScanOptions:
     retry_errors: bool = False
     memory_limit_mb: int = 3072  # address-space cap per local worker process
     dask_batch: int = 16
+    local_batch: int = 8  # files per task in the local pool
     max_zip_depth: int = 2
     # what a worker runs per item: a top-level function (pickled by name) taking (item, config) and
     # returning the report line; tests swap in one that crashes or hangs on purpose
@@ -161,6 +162,10 @@ class _Scan:
 
     # -- engines ---------------------------------------------------------------------------------
     def run_local(self, items: Iterator[Item]) -> None:
+        """Items go to the pool in batches (one message each way per batch: the scanning process shares
+        the cores with the workers, so its per-file work is kept small). A batch that fails or runs out
+        of time is split, and its items are reviewed one by one, each with its own limit, so that only
+        the file that crashes or hangs a worker becomes an error row."""
         from pebble import ProcessExpired, ProcessPool
 
         context = multiprocessing.get_context("forkserver")
@@ -169,30 +174,50 @@ class _Scan:
         with ProcessPool(max_workers=max(1, self.options.workers), context=context, initializer=warm_up,
                          initargs=(self.config, self.options.memory_limit_mb)) as pool:
             in_flight: dict = {}
+
+            def schedule(batch: list[Item]) -> None:
+                future = pool.schedule(review_batch, args=(batch, self.config, self.options.reviewer),
+                                       timeout=limit * len(batch))
+                in_flight[future] = batch
+
+            batch: list[Item] = []
             for item in self.to_review(items):
-                in_flight[pool.schedule(self.options.reviewer, args=(item, self.config), timeout=limit)] = item
-                if len(in_flight) >= 4 * self.options.workers:
-                    self._collect_local(in_flight, ProcessExpired, limit, block=True)
+                batch.append(item)
+                if len(batch) >= self.options.local_batch:
+                    schedule(batch)
+                    batch = []
+                while len(in_flight) >= 2 * self.options.workers:
+                    self._collect_local(in_flight, schedule, ProcessExpired, limit)
                 self.flush()
+            if batch:
+                schedule(batch)
             while in_flight:
-                self._collect_local(in_flight, ProcessExpired, limit, block=True)
+                self._collect_local(in_flight, schedule, ProcessExpired, limit)
                 self.flush()
 
-    def _collect_local(self, in_flight: dict, process_expired: type, limit: float, block: bool) -> None:
-        done, _ = wait(list(in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED)
+    def _collect_local(self, in_flight: dict, schedule, process_expired: type, limit: float) -> None:
+        done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
         for future in done:
-            item = in_flight.pop(future)
+            batch = in_flight.pop(future)
             try:
-                line = future.result()
-            except FutureTimeout:
-                line = _error_line(item, errors.TIMEOUT, f"the review took longer than {limit:g} s and was stopped")
-            except process_expired as exc:
-                line = _error_line(item, errors.WORKER_LOST,
-                                   f"the worker process died while reviewing this file (exit code {exc.exitcode}); "
-                                   f"it may need more than {self.options.memory_limit_mb} MB")
-            except Exception as exc:  # noqa: BLE001 - pickling or pool trouble: record it, go on
-                line = _error_line(item, errors.INTERNAL, f"internal error in the worker ({type(exc).__name__})")
-            self.finish(item, line)
+                lines = future.result()
+            except Exception as exc:  # noqa: BLE001 - timeout, dead worker, pool trouble
+                if len(batch) > 1:
+                    for item in batch:  # find the culprit: one by one, each with its own limit
+                        schedule([item])
+                    continue
+                lines = [self._failure_line(batch[0], exc, process_expired, limit)]
+            for item, line in zip(batch, lines):
+                self.finish(item, line)
+
+    def _failure_line(self, item: Item, exc: Exception, process_expired: type, limit: float) -> str:
+        if isinstance(exc, FutureTimeout):
+            return _error_line(item, errors.TIMEOUT, f"the review took longer than {limit:g} s and was stopped")
+        if isinstance(exc, process_expired):
+            return _error_line(item, errors.WORKER_LOST,
+                               f"the worker process died while reviewing this file (exit code {exc.exitcode}); "
+                               f"it may need more than {self.options.memory_limit_mb} MB")
+        return _error_line(item, errors.INTERNAL, f"internal error in the worker ({type(exc).__name__})")
 
     def run_dask(self, items: Iterator[Item]) -> None:
         from dask.distributed import Client, LocalCluster, as_completed

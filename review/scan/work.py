@@ -58,6 +58,6 @@ def review_item(item: Item, config: ScanConfig) -> str:
 
 
 def review_batch(items: list[Item], config: ScanConfig, reviewer=review_item) -> list[str]:
-    """A Dask task: several items, so that scheduling costs less than the reviews."""
+    """A task of the local pool or of Dask: several items, so that scheduling costs less than the reviews."""
     warm_up(config)
     return [reviewer(item, config) for item in items]
