@@ -7,17 +7,17 @@ manage users, units and rules and see no documents. Every function here checks i
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from review.service import audit
 from review.service.problems import Problem, forbidden, not_found
 from review.service.settings import Settings
-from review.service.store import Decision, DismissedFlag, Submission, Unit, User, utcnow
+from review.service.store import Decision, DismissedFlag, GroupCommit, Submission, Unit, User, utcnow
 from review.service.uploads import check_upload, store_blob
 
 FINAL_ATTRIBUTES = ("proactive", "on_request", "withheld")
@@ -96,10 +96,18 @@ def display_title(submission: Submission) -> str:
 
 
 # --- submitting -----------------------------------------------------------------------------------
+class Queued(NamedTuple):
+    """What an upload became: the submission's id and status, and whether it was already there."""
+    id: int
+    status: str
+    duplicate: bool
+
+
 def submit(session: Session, settings: Settings, user: User, data: bytes, filename: str, title: str | None,
-           proposed_attribute: str | None, unit_name: str | None = None) -> tuple[Submission, bool]:
-    """Check and store the file, then queue it. Returns (submission, duplicate): the same file
-    submitted again by the same unit gives the earlier submission back."""
+           proposed_attribute: str | None, unit_name: str | None = None) -> Queued:
+    """Check and store the file, then queue it. The same file submitted again by the same unit gives the
+    earlier submission back (duplicate). The row is committed together with those of any uploads
+    arriving at the same moment (store.GroupCommit): one fsync of the database log for all of them."""
     if user.role != "drafter":
         raise forbidden()
     unit = pick_unit(user, unit_name)
@@ -108,19 +116,34 @@ def submit(session: Session, settings: Settings, user: User, data: bytes, filena
                       "proposed_attribute must be proactive, on_request or withheld")
     check_upload(data, filename, settings.max_upload_bytes)
     sha256 = store_blob(settings.blob_dir, data)  # on disk and synced before the row that points to it
-    existing = find_duplicate(session, unit.id, sha256)
-    if existing:
-        return existing, True
-    submission = Submission(unit_id=unit.id, submitter_id=user.id, title=(title or "").strip()[:500] or None,
-                            filename=filename[-500:] or "upload", sha256=sha256, size=len(data),
-                            proposed_attribute=proposed_attribute or None, status="queued", attempts=0)
-    session.add(submission)
-    try:
-        session.commit()
-    except IntegrityError:  # the same file, uploaded twice at once: the other request won
-        session.rollback()
-        return find_duplicate(session, unit.id, sha256), True
-    return submission, False
+    row = {"unit_id": unit.id, "submitter_id": user.id, "title": (title or "").strip()[:500] or None,
+           "filename": filename[-500:] or "upload", "sha256": sha256, "size": len(data),
+           "proposed_attribute": proposed_attribute or None, "status": "queued", "attempts": 0}
+    uploads = session.info.get("uploads") or GroupCommit()  # a session not from make_sessions: a group of one
+    return uploads.run(session, row, insert_submissions)
+
+
+def insert_submissions(session: Session, rows: list[dict]) -> list[Queued]:
+    """Insert the new submissions of a group commit, each unless its unit has submitted the same file
+    before (then the earlier one is the answer), and commit once."""
+    results: list[Queued] = []
+    by_file: dict[tuple[int, str], Queued] = {}
+    for row in rows:
+        key = (row["unit_id"], row["sha256"])
+        if key in by_file:  # the same file twice in one group
+            results.append(by_file[key]._replace(duplicate=True))
+            continue
+        existing = session.execute(select(Submission.id, Submission.status)
+                                   .where(Submission.unit_id == row["unit_id"], Submission.sha256 == row["sha256"])
+                                   ).first()
+        if existing:
+            by_file[key] = Queued(existing.id, existing.status, True)
+        else:
+            new_id = session.scalar(insert(Submission).values(**row).returning(Submission.id))
+            by_file[key] = Queued(new_id, "queued", False)
+        results.append(by_file[key])
+    session.commit()
+    return results
 
 
 def pick_unit(user: User, unit_name: str | None) -> Unit:
@@ -130,11 +153,6 @@ def pick_unit(user: User, unit_name: str | None) -> Unit:
     if not units:
         raise Problem(422, "no_unit", "您不属于该单位", "you are not a member of that unit")
     return units[0]
-
-
-def find_duplicate(session: Session, unit_id: int, sha256: str) -> Submission | None:
-    return session.scalars(select(Submission).where(Submission.unit_id == unit_id,
-                                                    Submission.sha256 == sha256)).first()
 
 
 def retry(session: Session, user: User, submission_id: int) -> Submission:

@@ -6,12 +6,16 @@ in step with them (a test compares the two).
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
+import threading
+from collections.abc import Callable
 
 from sqlalchemy import (JSON, Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint,
                         create_engine, event)
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
 ROLES = ("drafter", "approver", "admin")
 STATUSES = ("queued", "reviewing", "reviewed", "failed", "decided")
@@ -128,10 +132,16 @@ class Setting(Base):
     value: Mapped[dict] = mapped_column(JSON)
 
 
+# anyio's threadpool runs at most 40 sync routes at once; with a connection each none waits for one, and
+# none is closed and reopened (SQLAlchemy closes overflow connections on return)
+SQLITE_POOL_SIZE = 40
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         # hide_parameters: statements may be logged, their values (report JSON, document text) never
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True,
+                               pool_size=SQLITE_POOL_SIZE, max_overflow=10)
 
         @event.listens_for(engine, "connect")
         def sqlite_pragmas(connection, _record):
@@ -146,7 +156,75 @@ def make_engine(url: str) -> Engine:
 
 
 def make_sessions(engine: Engine) -> sessionmaker:
-    return sessionmaker(engine, expire_on_commit=False)
+    # SQLite has one writer at a time. Threads of this process that write at once would otherwise wait in
+    # SQLite's busy handler, which sleeps in steps growing to 100 ms and wakes late: under a burst of uploads
+    # that sleeping, not the work, was most of an upload's time. A lock in the process wakes the next writer
+    # as soon as the last one commits. PostgreSQL locks rows and needs none.
+    lock = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+    return sessionmaker(engine, expire_on_commit=False, info={"write_lock": lock, "uploads": GroupCommit()})
+
+
+def one_writer(session: Session):
+    """Context manager around a session's writes (flush and commit) on the hot paths: uploads and the
+    review queue (see make_sessions)."""
+    return session.info.get("write_lock") or contextlib.nullcontext()
+
+
+class GroupCommit:
+    """Leader/follower group commit. Each caller's rows must be committed (the database's log fsynced)
+    before it answers; one commit each, a burst of callers queues behind one fsync after another. Instead a
+    caller adds its item to `pending` and takes the leader lock; whoever holds it writes every pending
+    item in one transaction with one commit, and those that come after find theirs done. Under no load a
+    batch is the caller's own item alone, as before.
+
+    `write(session, items)` returns one result per item and commits; if it raises, the session is rolled
+    back and each item of the batch is written again alone, so one bad item fails only its own caller (and
+    a write that lost a race, a unique key say, sees the winner's row on its second try)."""
+
+    def __init__(self):
+        self.leader = threading.Lock()
+        self.guard = threading.Lock()  # protects `pending`
+        self.pending: list[_Pending] = []
+
+    def run(self, session: Session, item, write: Callable[[Session, list], list]):
+        mine = _Pending(item)
+        with self.guard:
+            self.pending.append(mine)
+        with self.leader:
+            if not mine.done:
+                with self.guard:
+                    batch, self.pending = self.pending, []
+                self._write(session, batch, write)
+        if mine.error is not None:
+            raise mine.error
+        return mine.result
+
+    @staticmethod
+    def _write(session: Session, batch: list["_Pending"], write: Callable[[Session, list], list]) -> None:
+        try:
+            with one_writer(session):
+                results = write(session, [pending.item for pending in batch])
+            for pending, result in zip(batch, results, strict=True):
+                pending.result, pending.done = result, True
+            return
+        except Exception:  # noqa: BLE001 - retried item by item below, where each caller gets its own error
+            session.rollback()
+        for pending in batch:
+            try:
+                with one_writer(session):
+                    pending.result = write(session, [pending.item])[0]
+            except Exception as exc:  # noqa: BLE001 - handed to the caller whose item it is
+                session.rollback()
+                pending.error = exc
+            pending.done = True
+
+
+@dataclasses.dataclass
+class _Pending:
+    item: object
+    result: object = None
+    error: BaseException | None = None
+    done: bool = False
 
 
 def upgrade_to_head(engine: Engine) -> None:

@@ -92,11 +92,10 @@ def submit(request: Request, file: UploadFile = File(...), title: str = Form("")
     check_csrf(request, csrf_token)
     settings = request.app.state.settings
     data = file.file.read(settings.max_upload_bytes + 1)
-    submission, duplicate = flow.submit(session, settings, user, data, file.filename or "upload", title,
-                                        proposed_attribute or None)
-    if not duplicate:
+    queued = flow.submit(session, settings, user, data, file.filename or "upload", title, proposed_attribute or None)
+    if not queued.duplicate:
         request.app.state.worker.wake()
-    return redirect(f"/submissions/{submission.id}" + ("?duplicate=1" if duplicate else ""))
+    return redirect(f"/submissions/{queued.id}" + ("?duplicate=1" if queued.duplicate else ""))
 
 
 @router.get("/submissions/{submission_id}")

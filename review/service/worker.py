@@ -19,12 +19,12 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import sessionmaker
 
 from review.config import ScanConfig
 from review.service.exports import intake_lock
-from review.service.store import Setting, Submission, utcnow
+from review.service.store import Setting, Submission, one_writer, utcnow
 from review.service.uploads import blob_path, named_link
 
 log = logging.getLogger(__name__)
@@ -112,19 +112,23 @@ class ReviewWorker:
             session.commit()
             return result.rowcount
 
-    def claim(self) -> Submission | None:
+    def claim(self) -> Row | None:
+        """The next queued submission's (id, sha256, filename), now 'reviewing'; None when the queue is empty.
+        Plain rows, not ORM objects: this runs once per upload in the app process, beside the uploads."""
         with self.sessions() as session:
             while True:
-                candidate = session.scalars(select(Submission.id).where(Submission.status == "queued")
+                candidate = session.execute(select(Submission.id, Submission.sha256, Submission.filename)
+                                            .where(Submission.status == "queued")
                                             .order_by(Submission.id).limit(1)).first()
                 if candidate is None:
                     return None
-                claimed = session.execute(
-                    update(Submission).where(Submission.id == candidate, Submission.status == "queued")
-                    .values(status="reviewing", attempts=Submission.attempts + 1))
-                session.commit()
+                with one_writer(session):
+                    claimed = session.execute(
+                        update(Submission).where(Submission.id == candidate.id, Submission.status == "queued")
+                        .values(status="reviewing", attempts=Submission.attempts + 1))
+                    session.commit()
                 if claimed.rowcount == 1:
-                    return session.get(Submission, candidate)
+                    return candidate
 
     def _run(self) -> None:
         while not self.stopping.is_set():
@@ -140,7 +144,7 @@ class ReviewWorker:
                 continue
             self.process(submission)
 
-    def process(self, submission: Submission) -> None:
+    def process(self, submission: Row) -> None:
         path = str(blob_path(self.blob_dir, submission.sha256))
         config_json = scan_config(self.sessions).model_dump_json()
         try:
@@ -163,7 +167,7 @@ class ReviewWorker:
 
     def finish(self, submission_id: int, report: dict | None, error_code: str | None, error: str | None) -> None:
         status = "failed" if error else "reviewed"
-        with self.sessions() as session:
+        with self.sessions() as session, one_writer(session):
             session.execute(update(Submission)
                             .where(Submission.id == submission_id, Submission.status == "reviewing")
                             .values(status=status, report=report, error=error, error_code=error_code,
