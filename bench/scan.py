@@ -174,12 +174,16 @@ def one_run(archive: Path, out: Path, engine: str, workers: int, planted: dict) 
     seconds = time.perf_counter() - started
     ledger.close()
     stages, found, errors = Counter(), Counter(), 0
+    format_ms, format_docs = Counter(), Counter()
     for line in (out / "reports.jsonl").read_text(encoding="utf-8").splitlines():
         report = json.loads(line)
         if report["error"]:
             errors += 1
         for key in ("read", "structure", "detect", "attribute", "total"):
             stages[key] += report["timings"].get(key, 0.0)
+        suffix = Path(report["path"]).suffix.lstrip(".")
+        format_ms[suffix] += report["timings"].get("total", 0.0)
+        format_docs[suffix] += 1
         if report["path"] in planted:
             texts = {f["text"] for f in report["flags"]}
             found["id"] += planted[report["path"]][0] in texts
@@ -188,6 +192,7 @@ def one_run(archive: Path, out: Path, engine: str, workers: int, planted: dict) 
     worker_peaks = sorted((rss for name, rss in sampler.peaks.values()), reverse=True)[:workers]
     return {"engine": engine, "workers": workers, "documents": tally.reviewed, "errors": errors,
             "seconds": seconds, "bytes": tally.bytes, "stages_ms": dict(stages), "write_s": write_seconds[0],
+            "format_ms": {k: format_ms[k] / format_docs[k] for k in sorted(format_docs)},
             "peak_rss_mb": [round(r / 2**20) for r in worker_peaks],
             "recall_id": found["id"] / max(1, len(planted)), "recall_mobile": found["mobile"] / max(1, len(planted))}
 
@@ -224,6 +229,8 @@ def main() -> None:
               f"  errors {result['errors']}  peak RSS/worker {result['peak_rss_mb']} MB")
         print(f"        worker time: {shares}; scanning process writing reports+ledger {result['write_s']:.1f} s;"
               f" recall planted id {result['recall_id']:.3f} mobile {result['recall_mobile']:.3f}")
+        print("        per format, mean worker ms per document → documents/s per core: " + ", ".join(
+            f"{kind} {ms:.1f} → {1000 / ms:.0f}" for kind, ms in result["format_ms"].items()))
     for engine in ("local", "dask"):
         one, two = results.get(f"{engine}1"), results.get(f"{engine}2")
         if one and two:
