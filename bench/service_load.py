@@ -4,7 +4,7 @@ started again. Prints upload latency (p50/p95), throughput, review throughput, a
 uploaded document has exactly one submission with exactly one finished review (none lost, none doubled).
 Also times the review of a 10-page docx.
 
-    .venv/bin/python bench/service_load.py [--documents 1000] [--drafters 50] [--processes 1] [--think 2]
+    .venv/bin/python bench/service_load.py [--documents 1000] [--drafters 50] [--processes 1] [--think 2 [--random-pause]]
                                            [--app-dir OTHER_CHECKOUT]
 
 Latency is given twice: as the drafter's task sees it (from the call) and on the wire (from the first byte
@@ -23,6 +23,7 @@ import asyncio
 import hashlib
 import io
 import os
+import random
 import signal
 import socket
 import statistics
@@ -125,8 +126,9 @@ def create_accounts(data_dir: Path) -> list[str]:
 
 
 async def upload_all(server: Server, documents: list[bytes], drafters: int, names: list[str], kill_after: int,
-                     think: float):
+                     think: float, random_pause: bool = False):
     """Each drafter takes the next document, uploads it and retries through the outage until it has a 202."""
+    pauses = random.Random(20261122)
     latencies: list[float] = []  # only uploads that went through on the first try
     wire_latencies: list[float] = []  # the same, from the first byte sent
     accepted: dict[int, int] = {}  # document number -> submission id
@@ -174,7 +176,10 @@ async def upload_all(server: Server, documents: list[bytes], drafters: int, name
                     latencies.append(time.perf_counter() - started)
                     wire_latencies.append(time.perf_counter() - on_wire["sent"])
                 if think:
-                    await asyncio.sleep(think)  # a drafter's pause between two uploads
+                    # a drafter's pause between two uploads: fixed (all drafters stay in step, so the server
+                    # gets bursts of 50 at once: the worst case) or exponential with that mean (independent
+                    # drafters: arrivals spread out as real users' do)
+                    await asyncio.sleep(pauses.expovariate(1 / think) if random_pause else think)
                 accepted[number] = response.json()["id"]
                 if len(accepted) == kill_after and not restart["killed"]:
                     restart["killed"] = True
@@ -264,6 +269,8 @@ def main() -> None:
     parser.add_argument("--no-kill", action="store_true", help="do not SIGKILL the server halfway")
     parser.add_argument("--think", type=float, default=0.0,
                         help="seconds each drafter pauses between uploads (0: back to back, the worst case)")
+    parser.add_argument("--random-pause", action="store_true",
+                        help="pauses drawn from an exponential distribution with mean --think (independent drafters)")
     parser.add_argument("--app-dir", type=Path, default=ROOT,
                         help="run the server from another checkout of the project (to compare two versions)")
     args = parser.parse_args()
@@ -272,7 +279,7 @@ def main() -> None:
     print(f"review of a 10-page docx ({size / 1024:.0f} KB): {seconds * 1000:.0f} ms (median of 5)")
     documents = [document(number) for number in range(args.documents)]
     print(f"{len(documents)} documents, {sum(map(len, documents)) / 1e6:.1f} MB, {args.drafters} concurrent drafters "
-          f"(pause {args.think} s), "
+          f"(pause {'exponential, mean ' if args.random_pause else ''}{args.think} s), "
           f"{os.cpu_count()} cores, {args.processes} review process(es)")
     with tempfile.TemporaryDirectory(prefix="review-load-") as folder:
         data_dir = Path(folder)
@@ -282,7 +289,7 @@ def main() -> None:
         try:
             kill_after = 0 if args.no_kill else args.documents // 2
             latencies, wire_latencies, accepted, elapsed, down, client_cpu = asyncio.run(
-                upload_all(server, documents, args.drafters, names, kill_after, args.think))
+                upload_all(server, documents, args.drafters, names, kill_after, args.think, args.random_pause))
             if kill_after:
                 print(f"SIGKILL after {kill_after} accepted uploads; restarted in {down:.1f} s")
             print(f"uploads: {len(accepted)} accepted in {elapsed:.1f} s = {len(accepted) / elapsed:.1f} uploads/s; "
