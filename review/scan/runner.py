@@ -180,17 +180,11 @@ class _Scan:
                                        timeout=limit * len(batch))
                 in_flight[future] = batch
 
-            batch: list[Item] = []
-            for item in self.to_review(items):
-                batch.append(item)
-                if len(batch) >= self.options.local_batch:
-                    schedule(batch)
-                    batch = []
+            for batch in batches(self.to_review(items), self.options.local_batch):
+                schedule(batch)
                 while len(in_flight) >= 2 * self.options.workers:
                     self._collect_local(in_flight, schedule, ProcessExpired, limit)
                 self.flush()
-            if batch:
-                schedule(batch)
             while in_flight:
                 self._collect_local(in_flight, schedule, ProcessExpired, limit)
                 self.flush()
@@ -233,17 +227,17 @@ class _Scan:
             client.run(warm_up, self.config)
             workers = max(1, len(client.scheduler_info().get("workers", {})))
             pending = as_completed()
-            batches: dict = {}
+            in_flight: dict = {}
 
             def submit(batch: list[Item]) -> None:
                 future = client.submit(review_batch, batch, self.config, self.options.reviewer, pure=False,
                                        retries=0)
-                batches[future] = batch
+                in_flight[future] = batch
                 pending.add(future)
 
             def collect_one() -> None:
                 future = next(pending)
-                batch = batches.pop(future)
+                batch = in_flight.pop(future)
                 try:
                     lines = future.result()
                 except Exception as exc:  # noqa: BLE001 - a worker died: find the culprit item by item
@@ -257,17 +251,11 @@ class _Scan:
                     self.finish(item, line)
                 self.flush()
 
-            batch: list[Item] = []
-            for item in self.to_review(items):
-                batch.append(item)
-                if len(batch) >= self.options.dask_batch:
-                    submit(batch)
-                    batch = []
+            for batch in batches(self.to_review(items), self.options.dask_batch):
+                submit(batch)
                 while pending.count() >= 3 * workers:
                     collect_one()
                 self.flush()
-            if batch:
-                submit(batch)
             while pending.count():
                 collect_one()
         finally:
@@ -326,6 +314,17 @@ class _Scan:
 
     def _tick(self) -> None:
         self.progress(self.tally, max(self.total, self.tally.seen))
+
+
+def batches(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
+    batch: list[Item] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _error_line(item: Item, code: str, message: str) -> str:
