@@ -42,7 +42,6 @@ STRICT_OFFICE_DOCUMENT = "http://purl.oclc.org/ooxml/officeDocument/relationship
 _READ_WHOLE_BELOW = 64 * 1024
 _HEAD_CHUNK = 4096
 _PROLOG_LIMIT = 64 * 1024  # a longer prolog is odd: the member is then searched whole
-_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)  # what safe.check_xml_parts looks for
 _NAME_START = re.compile(rb"[A-Za-z_:\x80-\xff]")
 _PROLOG_ITEM = re.compile(rb"[ \t\r\n]+|<\?.*?\?>|<!--.*?-->", re.S)  # whitespace, XML declaration, PIs, comments
 
@@ -195,7 +194,7 @@ class Package:
             else:
                 verdict = self._read_prolog(info.filename)
             if verdict in ("more", "unclear"):  # no plain prolog (another encoding, no root...): search it all
-                verdict = "dtd" if _DTD.search(self.read(info.filename)) else "root"
+                verdict = "dtd" if safe.DTD.search(self.read(info.filename)) else "root"
             if verdict == "dtd":
                 raise DocumentError(f"{info.filename} declares a DTD or entities, which documents never need",
                                     code=errors.XML_ENTITIES, hint="the file may be crafted to attack parsers")
