@@ -62,6 +62,9 @@ _NORMATIVE_TYPES = {"规定", "办法", "细则", "实施细则", "实施意见"
 
 
 # --- features ----------------------------------------------------------------------------------------
+CATALOGUE_FEATURE = "catalogue="  # + the item's id
+
+
 def structural_features(metadata: GongwenMetadata, flags: list[Flag], text: str = "") -> dict[str, float]:
     """What a reviewer reads off a document before its wording: kind, declared attribute, the item of the
     proactive-disclosure catalogue its title falls under, findings."""
@@ -69,7 +72,7 @@ def structural_features(metadata: GongwenMetadata, flags: list[Flag], text: str 
                                   f"declared={metadata.declared_attribute or 'none'}": 1.0}
     item = load_catalogue().match(title_of(metadata, text))
     if item:
-        features[f"catalogue={item.id}"] = 1.0
+        features[CATALOGUE_FEATURE + item.id] = 1.0
     if metadata.classification:
         features[f"marking={metadata.classification.level}"] = 1.0
     if metadata.draft_status:
@@ -321,7 +324,8 @@ def suggest(document: Document, metadata: GongwenMetadata, flags: list[Flag],
         return Attribute(reasons=[AttributeReason(
             code="model_missing", text="未找到公开属性模型（models/attribute）：请运行 `review train`，或由审核人人工认定。")])
 
-    probabilities = model.probabilities(model_input(document.visible_text, metadata, flags))
+    row = model_input(document.visible_text, metadata, flags)
+    probabilities = model.probabilities(row)
     declared = metadata.declared_attribute
     if declared in LABELS:
         # 公开属性源头认定: the drafting unit's declaration is evidence (not proof) — weigh it in as a
@@ -355,7 +359,9 @@ def suggest(document: Document, metadata: GongwenMetadata, flags: list[Flag],
                                        text="内容主要涉及特定个人事项或内部、过程性信息，建议不予公开。"
                                        + ("如第三方同意或不公开会对公共利益造成重大影响，可依第十五条但书公开。"
                                           if personal else "")))
-    item = load_catalogue().match(title_of(metadata, document.visible_text))
+    # the catalogue item the title matched, as the model saw it (not matched a second time)
+    item = next((load_catalogue().item(key.removeprefix(CATALOGUE_FEATURE)) for key in row["struct"]
+                 if key.startswith(CATALOGUE_FEATURE)), None)
     if item and suggested == "proactive":
         reasons.append(AttributeReason(code="catalogue", legal_basis=load_catalogue().basis(item),
                                        text=f"标题显示属{item.article}{item.item}所列应当主动公开的信息"

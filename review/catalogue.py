@@ -59,6 +59,9 @@ class Catalogue(BaseModel):
                 return item
         return None
 
+    def item(self, item_id: str) -> CatalogueItem:
+        return next(item for item in self.items if item.id == item_id)
+
     def basis(self, item: CatalogueItem) -> LegalBasis:
         return LegalBasis(law=self.law, article=item.article + (f"第{item.item}项" if item.item else ""),
                           quote=item.quote)

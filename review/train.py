@@ -86,18 +86,18 @@ def build_pipeline():
 def scores(truth: list[str], predicted: list[str], flagged: list[bool] | None = None) -> dict:
     """Accuracy and macro-F1 over all rows, as ../shared/eval/score.py counts them (a row without a
     suggestion counts against its true class); leaks; how many suggestions asked for review."""
-    decided = list(zip(truth, predicted))
+    pairs = list(zip(truth, predicted))
     f1s = []
     for label in LABELS:
-        tp = sum(1 for t, p in decided if t == label and p == label)
-        fp = sum(1 for t, p in decided if t != label and p == label)
-        fn = sum(1 for t, p in decided if t == label and p != label)
+        tp = sum(1 for t, p in pairs if t == label and p == label)
+        fp = sum(1 for t, p in pairs if t != label and p == label)
+        fn = sum(1 for t, p in pairs if t == label and p != label)
         if tp + fp + fn:
             f1s.append(2 * tp / (2 * tp + fp + fn))
     confusion = Counter(f"{t}->{p}" for t, p in zip(truth, predicted))
     return {
         "rows": len(truth),
-        "accuracy": round(sum(1 for t, p in decided if t == p) / max(1, len(decided)), 4),
+        "accuracy": round(sum(1 for t, p in pairs if t == p) / max(1, len(pairs)), 4),
         "macro_f1": round(sum(f1s) / max(1, len(f1s)), 4),
         "leaks": sum(1 for t, p in zip(truth, predicted) if t != "proactive" and p == "proactive"),
         "needs_review": sum(flagged or []),

@@ -52,3 +52,47 @@ def test_the_suggestion_is_always_one_of_the_three_attributes(proactive):
         assert decision.suggested in LABELS and len(decision.candidates) == 2
         if decision.suggested == "proactive":
             assert proactive >= 0.6  # publication is never the default of an unsure model
+
+
+class FixedModel:
+    margin = 0.0
+
+    def __init__(self, probabilities):
+        self.probabilities_ = probabilities
+
+    def probabilities(self, row):
+        return self.probabilities_
+
+
+BUDGET = "示例县财政局2025年部门预算公开说明\n根据《预算法》，现将本部门2025年预算公开如下。\n一、收支总体情况。"
+
+
+def attribute_for(text, probabilities):
+    from review.attribute import suggest
+    from review.config import ScanConfig
+    from review.pipeline import analyse
+    from review.train import text_document
+
+    document = text_document(text, "t")
+    metadata, flags, _ = analyse(document, ScanConfig())
+    return suggest(document, metadata, flags, FixedModel(probabilities))
+
+
+def test_a_proactive_suggestion_cites_the_catalogue_item():
+    attribute = attribute_for(BUDGET, {"proactive": 0.98, "on_request": 0.01, "withheld": 0.01})
+    assert attribute.suggested == "proactive"
+    (reason,) = [r for r in attribute.reasons if r.code == "catalogue"]
+    assert reason.legal_basis.article == "第二十条第（七）项" and reason.legal_basis.quote == "财政预算、决算信息"
+
+
+def test_a_catalogued_document_not_suggested_proactive_is_pointed_out_to_the_approver():
+    attribute = attribute_for(BUDGET, {"proactive": 0.1, "on_request": 0.8, "withheld": 0.1})
+    assert attribute.suggested == "on_request"
+    codes = [r.code for r in attribute.reasons]
+    assert "catalogue_not_followed" in codes and "catalogue" not in codes
+
+
+def test_an_uncatalogued_document_gets_no_catalogue_reason():
+    attribute = attribute_for("关于召开季度工作例会的通知\n各科室：定于周五召开例会。",
+                              {"proactive": 0.98, "on_request": 0.01, "withheld": 0.01})
+    assert not any(r.code.startswith("catalogue") for r in attribute.reasons)
