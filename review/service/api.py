@@ -299,7 +299,7 @@ def get_config(user: User = Admin, session: Session = Depends(db_session)):
 
 
 @router.put("/config", response_model=RuleConfig, responses=PROBLEMS)
-def put_config(config: RuleConfig, user: User = Admin, session: Session = Depends(db_session)):
+def put_config(request: Request, config: RuleConfig, user: User = Admin, session: Session = Depends(db_session)):
     """Switch rules off for this agency; unknown rule ids are refused. Applies to reviews from now on."""
     from review.rules import rules_for
 
@@ -315,6 +315,7 @@ def put_config(config: RuleConfig, user: User = Admin, session: Session = Depend
     else:
         session.add(Setting(key="scan_config", value=value))
     session.commit()
+    request.app.state.worker.config_changed()
     return RuleConfig(disable_rules=list(value["disable_rules"]))
 
 

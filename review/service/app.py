@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from review import __version__
-from review.service.auth import LoginLimiter, LoginRequired
+from review.service.auth import LoginLimiter, LoginRequired, RecentUsers
 from review.service.problems import Problem
 from review.service.settings import Settings
 from review.service.store import make_engine, make_sessions, upgrade_to_head
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "fixes the disclosure attribute and seals the decision into an audit chain.")
     app.state.settings, app.state.engine, app.state.sessions, app.state.worker = settings, engine, sessions, worker
     app.state.login_limiter = LoginLimiter(settings.login_attempts, settings.login_window_seconds)
+    app.state.recent_users = RecentUsers()
 
     app.add_middleware(SessionMiddleware, secret_key=settings.signing_key, session_cookie="review_session",
                        max_age=settings.token_minutes * 60, same_site="strict", https_only=settings.cookie_secure)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import json
 import threading
 from collections.abc import Callable
 
@@ -137,10 +138,20 @@ class Setting(Base):
 SQLITE_POOL_SIZE = 40
 
 
+class EncodedJSON(str):
+    """JSON text for a JSON column, encoded already (a Report comes from its review process as text):
+    stored as it is instead of being encoded a second time."""
+
+
+def encode_json(value) -> str:
+    return value if isinstance(value, EncodedJSON) else json.dumps(value)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         # hide_parameters: statements may be logged, their values (report JSON, document text) never
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True,
+                               json_serializer=encode_json,
                                pool_size=SQLITE_POOL_SIZE, max_overflow=10)
 
         @event.listens_for(engine, "connect")
@@ -152,7 +163,8 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True,
+                         json_serializer=encode_json)
 
 
 def make_sessions(engine: Engine) -> sessionmaker:
@@ -162,6 +174,11 @@ def make_sessions(engine: Engine) -> sessionmaker:
     # as soon as the last one commits. PostgreSQL locks rows and needs none.
     lock = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
     return sessionmaker(engine, expire_on_commit=False, info={"write_lock": lock, "uploads": GroupCommit()})
+
+
+def write_lock(sessions: sessionmaker):
+    """The lock of make_sessions, for writes that go through a Core connection instead of a session."""
+    return sessions.kw.get("info", {}).get("write_lock") or contextlib.nullcontext()
 
 
 def one_writer(session: Session):
