@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -123,6 +123,12 @@ def submit(session: Session, settings: Settings, user: User, data: bytes, filena
     return uploads.run(session, row, insert_submissions)
 
 
+# built once: building a statement costs as much CPU as running it
+SAME_FILE = select(Submission.id, Submission.status).where(Submission.unit_id == bindparam("unit_id"),
+                                                           Submission.sha256 == bindparam("sha256"))
+NEW_SUBMISSION = insert(Submission).returning(Submission.id)
+
+
 def insert_submissions(session: Session, rows: list[dict]) -> list[Queued]:
     """Insert the new submissions of a group commit, each unless its unit has submitted the same file
     before (then the earlier one is the answer), and commit once."""
@@ -134,14 +140,11 @@ def insert_submissions(session: Session, rows: list[dict]) -> list[Queued]:
         if key in by_file:  # the same file twice in one group
             results.append(by_file[key]._replace(duplicate=True))
             continue
-        existing = connection.execute(select(Submission.id, Submission.status)
-                                      .where(Submission.unit_id == row["unit_id"], Submission.sha256 == row["sha256"])
-                                      ).first()
+        existing = connection.execute(SAME_FILE, {"unit_id": row["unit_id"], "sha256": row["sha256"]}).first()
         if existing:
             by_file[key] = Queued(existing.id, existing.status, True)
         else:
-            new_id = connection.scalar(insert(Submission).values(**row).returning(Submission.id))
-            by_file[key] = Queued(new_id, "queued", False)
+            by_file[key] = Queued(connection.scalar(NEW_SUBMISSION, row), "queued", False)
         results.append(by_file[key])
     session.commit()
     return results
