@@ -132,3 +132,37 @@ def test_tokens_are_checked(world):
     for token in ("nonsense", "eyJ1aWQiOjF9.forged.signature"):
         response = service.client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401
+
+
+def test_uploads_check_tokens_and_remember_callers_only_briefly(tmp_path):
+    """The upload route takes its caller from auth.RecentUsers: forged tokens and tokens of unknown users
+    still get 401, and a user removed from the database loses upload access once the entry expires."""
+    from itsdangerous import URLSafeTimedSerializer
+    from sqlalchemy import delete
+
+    from review.service.store import Submission, User, user_units
+
+    with TestClient(create_app(make_settings(tmp_path))) as client:  # an app of its own: its worker must run
+        service = Service(client)
+        app = service.app
+        signer = URLSafeTimedSerializer(app.state.settings.signing_key, salt="api-token")
+        files = {"file": ("notice.docx", notice_docx(extra="令牌"))}
+        for token in ("nonsense", signer.dumps({"uid": 99999}), signer.dumps({"uid": "1"})):
+            response = client.post("/api/submissions", headers={"Authorization": f"Bearer {token}"}, files=files)
+            assert response.status_code == 401, token
+
+        leaver = service.add_user("leaver", "drafter", [UNIT])
+        accepted = client.post("/api/submissions", headers=leaver, files=files)
+        assert accepted.status_code == 202
+        service.wait(leaver, accepted.json()["id"])
+        uid = signer.loads(leaver["Authorization"].removeprefix("Bearer "))["uid"]
+        assert app.state.recent_users.get(uid) is not None
+        with app.state.sessions() as session:  # removed by other means than the service (it never deletes users)
+            session.execute(delete(Submission).where(Submission.submitter_id == uid))
+            session.execute(delete(user_units).where(user_units.c.user_id == uid))
+            session.execute(delete(User).where(User.id == uid))
+            session.commit()
+        app.state.recent_users.users[uid] = (0.0, app.state.recent_users.users[uid][1])  # the 30 s have passed
+        again = {"file": ("notice.docx", notice_docx(extra="令牌2"))}
+        assert client.post("/api/submissions", headers=leaver, files=again).status_code == 401
+        assert client.get("/api/me", headers=leaver).status_code == 401  # other routes: at once

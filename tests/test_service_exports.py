@@ -118,10 +118,13 @@ def test_admin_switches_rules_off(tmp_path):
         service = Service(client)
         admin = service.add_user("admin", "admin")
         drafter = service.add_user("drafter", "drafter", [UNIT])
+        # a review before the change: the worker has read (and keeps) the configuration
+        before = service.wait(drafter, service.upload(drafter, notice_docx())["id"])["report"]
+        assert "id_card" in {flag["type"] for flag in before["flags"]}
         assert client.put("/api/config", headers=admin, json={"disable_rules": ["no.such.rule"]}).status_code == 422
         saved = client.put("/api/config", headers=admin, json={"disable_rules": ["personal.id_card"]})
         assert saved.json() == {"disable_rules": ["personal.id_card"]}
-        report = service.wait(drafter, service.upload(drafter, notice_docx())["id"])["report"]
+        report = service.wait(drafter, service.upload(drafter, notice_docx(extra="第二份"))["id"])["report"]
         assert "id_card" not in {flag["type"] for flag in report["flags"]}
 
 

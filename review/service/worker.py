@@ -104,6 +104,8 @@ class ReviewWorker:
 
     # -- life cycle -------------------------------------------------------------------------------
     def start(self) -> None:
+        self.stopping.clear()  # an app started again after a stop (tests open its lifespan more than once)
+        self.threads = []
         resumed = self.requeue_interrupted()
         if resumed:
             log.info("resuming %d interrupted reviews", resumed)
