@@ -65,9 +65,18 @@ _NORMATIVE_TYPES = {"规定", "办法", "细则", "实施细则", "实施意见"
 CATALOGUE_FEATURE = "catalogue="  # + the item's id
 
 
+# Personal data that masking removes (names, numbers, addresses). The policy publishes a document holding
+# them after masking (条例第十五条 protects the data, not the document), so the model must not learn them as a
+# sign against publishing: counted, they tied 公示 and 公告 naming residents to the written on_request and
+# withheld documents, where such data is common. Health and criminal records stay: a document about a
+# person's illness or offences is about private matters. Cross-validated macro-F1 0.850 → 0.857, 0 leaks.
+MASKABLE_PERSONAL = frozenset({"person_name", "id_card", "mobile", "landline", "email", "address", "bank_card",
+                               "plate", "passport"})
+
+
 def structural_features(metadata: GongwenMetadata, flags: list[Flag], text: str = "") -> dict[str, float]:
     """What a reviewer reads off a document before its wording: kind, declared attribute, the item of the
-    proactive-disclosure catalogue its title falls under, findings."""
+    proactive-disclosure catalogue its title falls under, findings (maskable personal data left out)."""
     features: dict[str, float] = {f"doc_type={metadata.doc_type or 'none'}": 1.0,
                                   f"declared={metadata.declared_attribute or 'none'}": 1.0}
     item = load_catalogue().match(title_of(metadata, text))
@@ -79,7 +88,8 @@ def structural_features(metadata: GongwenMetadata, flags: list[Flag], text: str 
         features["draft"] = 1.0
     if metadata.signer:
         features["signer"] = 1.0  # 签发人: an upward document (请示, 报告)
-    live = [f for f in flags if f.severity != "info"]
+    live = [f for f in flags if f.severity != "info"
+            and not (f.category == "personal" and f.type in MASKABLE_PERSONAL)]
     for flag in live:
         for key in (f"flags:{flag.category}", f"flags:{flag.category}/{flag.type}",
                     f"flags:{flag.category}@{flag.severity}"):

@@ -180,7 +180,8 @@ published documents (proactive by construction); see `models/attribute/corpus/DA
 ## Model
 Word unigrams and bigrams (rjieba, jieba's dictionary) and character 2–3-grams of the first 4,000 characters,
 TF-IDF; structural features (文种, declared attribute, the 条例第二十/二十一条 catalogue item of the title (rules/catalogue), markings, draft status, 签发人, flag counts by category,
-type and severity); logistic regression with balanced class weights, sigmoid-calibrated (5-fold).
+type and severity — leaving out personal data that masking removes, `review.attribute.MASKABLE_PERSONAL`);
+logistic regression with balanced class weights, sigmoid-calibrated (5-fold).
 
 ## Decision: expected cost
 Rows: true attribute; columns: suggested.

@@ -174,3 +174,20 @@ def test_the_compiled_scorer_gives_predict_probas_numbers():
         compiled = model.probabilities(row)
         assert set(compiled) == set(LABELS)
         assert all(abs(compiled[label] - expected[label]) < 1e-9 for label in LABELS), text
+
+
+def test_maskable_personal_data_is_not_a_feature_but_health_data_is():
+    """Names and numbers are masked before publication (the policy's "proactive after masking"), so the model
+    does not see them; a person's illness makes the document itself about private matters, so it does."""
+    from review.attribute import MASKABLE_PERSONAL, structural_features
+    from review.detect.validators import id_check_digit
+
+    body = "11010519800101001"
+    document = text_document("示例县民政局关于临时救助对象的公示\n申请人王秀兰，身份证号码" + body + id_check_digit(body) +
+                             "，联系电话13800138000。户主因病致贫，患尿毒症需长期血液透析。", "t")
+    metadata, flags, _ = analyse(document, ScanConfig())
+    types = {flag.type for flag in flags if flag.category == "personal" and flag.severity != "info"}
+    assert {"id_card", "mobile", "person_name", "health"} <= types
+    features = structural_features(metadata, flags)
+    assert not any(kind in key for key in features for kind in MASKABLE_PERSONAL)
+    assert "flags:personal/health" in features and "flags:personal" in features

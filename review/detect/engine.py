@@ -84,10 +84,16 @@ def _address_candidates(text: str):
         yield match.start, match.end, f"address down to {match.level}"
 
 
+# The person-name model's span score below which its spans are not used: on People's Daily dev, spans
+# scoring 0.9 or more were names 87 % of the time, those between 0.7 and 0.9 only 64 % (models/person_ner).
+PERSON_NER_MIN_SCORE = 0.9
+
+
 def _person_ner_candidates(text: str):
     from review.ner import PersonNER
     for start, end, score in PersonNER.load().find(text):
-        yield start, end, f"person-name model (p={score:.2f})"
+        if score >= PERSON_NER_MIN_SCORE:
+            yield start, end, f"person-name model (p={score:.2f})"
 
 
 # Named candidate finders for what a regex cannot say well (a gazetteer, a model).
