@@ -161,9 +161,10 @@ async def submit(request: Request, file: UploadFile = File(...), title: str | No
                  proposed_attribute: Literal["proactive", "on_request", "withheld"] | None = Form(None),
                  unit: str | None = Form(None, max_length=200, description="for drafters of several units"),
                  user: User = Depends(require_in_one_trip("drafter"))):
-    # async, so that an upload takes two trips to the threadpool (the caller; the checked, fsynced and
-    # committed upload) instead of one per sync dependency. Nothing here blocks the event loop: the form is
-    # parsed already (a file over 1 MB was spooled to disk by a thread) and the blocking work is in `accept`.
+    # async, so that an upload takes one trip to the threadpool (the checked, fsynced and committed upload;
+    # a second one only when the caller is not in RecentUsers) instead of one per sync dependency. Nothing
+    # here blocks the event loop: the form is parsed already (a file over 1 MB was spooled to disk by a
+    # thread) and the blocking work is in `accept`.
     settings = request.app.state.settings
     data = await file.read(settings.max_upload_bytes + 1)
     queued = await run_in_threadpool(accept, request.app.state.sessions, settings, user, data,
