@@ -112,3 +112,23 @@ def test_expanded_patterns_are_the_same_in_every_process():
     outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                               env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
     assert len(outputs) == 1
+
+
+def test_the_person_name_model_reads_only_the_sentences_that_hold_its_cues(monkeypatch):
+    """personal.person_name_model runs the slow model on the sentence around each cue word, not on a window
+    of characters across sentences (a name in the next sentence is not the one the cue is about)."""
+    from review.detect import engine as engine_module
+
+    seen: list[str] = []
+
+    def recording_finder(text):
+        seen.append(text)
+        return iter(())
+    monkeypatch.setitem(engine_module.FINDERS, "person_ner", recording_finder)
+    engine = Engine(RULES)
+    before, cue, after = "全县共有农村低保对象一千二百户。", "该户户主现居示例县城关镇。", "下一步将继续做好兜底保障工作。"
+    engine.detect(Document.from_text(before + cue + after))
+    assert seen == [cue]
+    seen.clear()
+    engine.detect(Document.from_text("全县做好兜底保障工作，落实各项政策。"))  # no cue: the model is not run
+    assert seen == []

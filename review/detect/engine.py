@@ -98,6 +98,9 @@ def _person_ner_candidates(text: str):
 
 # Named candidate finders for what a regex cannot say well (a gazetteer, a model).
 FINDERS = {"address": _address_candidates, "person_ner": _person_ner_candidates}
+# Finders that read only the sentence holding each keyword (within the window): the person-name model
+# reads about 20,000 characters a second, and a name in another sentence is not the one the cue is about.
+SENTENCE_FINDERS = {"person_ner"}
 
 
 @dataclass(frozen=True)
@@ -207,7 +210,9 @@ class Engine:
         if compiled.finder is not None:
             # a finder with keywords looks only near them (the address finder near 住址, 现住...)
             near = rule.context.window + 80 if rule.keywords else None
-            for lo, hi in _windows(rule.keywords, positions, near, len(text)):
+            windows = _sentence_windows(rule.keywords, positions, near, text) if rule.finder in SENTENCE_FINDERS \
+                else _windows(rule.keywords, positions, near, len(text))
+            for lo, hi in windows:
                 for start, end, detail in compiled.finder(text[lo:hi]):
                     yield Candidate(compiled, lo + start, lo + end, 0.5,
                                     [ExplanationStep(stage="pattern", detail=f"finder {rule.finder}: {detail}",
@@ -317,6 +322,26 @@ def _windows(keywords, positions, near: int | None, length: int) -> list[tuple[i
     spans: list[list[int]] = []
     for start in starts:
         lo, hi = max(0, start - near), min(length, start + near)
+        if spans and lo <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], hi)
+        else:
+            spans.append([lo, hi])
+    return [(lo, hi) for lo, hi in spans]
+
+
+_SENTENCE_END = re.compile(r"[。！？!?]")
+
+
+def _sentence_windows(keywords, positions, near: int | None, text: str) -> list[tuple[int, int]]:
+    """As _windows, but each keyword's window ends at the sentence ends on either side of it."""
+    if not near or not keywords:
+        return [(0, len(text))]
+    spans: list[list[int]] = []
+    for start in sorted(p for k in keywords for p in positions.get(k, ())):
+        lo, hi = max(0, start - near), min(len(text), start + near)
+        before = [m.end() for m in _SENTENCE_END.finditer(text, lo, start)]
+        after = _SENTENCE_END.search(text, start, hi)
+        lo, hi = (before[-1] if before else lo), (after.end() if after else hi)
         if spans and lo <= spans[-1][1]:
             spans[-1][1] = max(spans[-1][1], hi)
         else:
