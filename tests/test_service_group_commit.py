@@ -120,3 +120,39 @@ def test_a_failing_item_fails_only_its_own_caller(database):
     answers = run_together(group, [call("one"), call("bad"), call("two")])
     assert answers[0] == "written one" and answers[2] == "written two"
     assert isinstance(answers[1], ValueError)
+
+
+def test_claimers_in_several_threads_take_each_queued_submission_once(database):
+    """The review queue's claim (one UPDATE … RETURNING of the oldest queued row; SKIP LOCKED on PostgreSQL):
+    threads claiming at once never take the same submission, and together they take every one, oldest first
+    per thread."""
+    from sqlalchemy import insert
+
+    from review.service.worker import ReviewWorker
+
+    settings, _engine, sessions, drafter = database
+    with sessions() as session:
+        unit_id = drafter.units[0].id
+        for number in range(40):
+            session.execute(insert(Submission).values(unit_id=unit_id, submitter_id=drafter.id, filename="a.docx",
+                                                      sha256=f"{number:064x}", size=1, status="queued", attempts=0))
+        session.commit()
+    worker = ReviewWorker(sessions, settings.blob_dir, processes=0)  # not started: only its claim is used
+    claimed: list[list[int]] = [[] for _ in range(4)]
+    start = threading.Barrier(4)
+
+    def claim_all(index: int) -> None:
+        start.wait()
+        while (row := worker.claim()) is not None:
+            claimed[index].append(row.id)
+    threads = [threading.Thread(target=claim_all, args=(index,)) for index in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    every = [submission_id for ids in claimed for submission_id in ids]
+    assert len(every) == 40 and len(set(every)) == 40
+    assert all(ids == sorted(ids) for ids in claimed)
+    with sessions() as session:
+        rows = session.execute(select(Submission.status, Submission.attempts)).all()
+    assert {(row.status, row.attempts) for row in rows} == {("reviewing", 1)}
