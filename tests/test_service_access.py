@@ -41,6 +41,7 @@ UI = [
     ("GET", "/catalog", {"drafter", "approver", "admin"}),
     ("GET", "/catalog/export.csv", {"drafter", "approver", "admin"}),
     ("GET", "/audit", {"approver", "admin"}),
+    ("GET", "/admin", {"admin"}),
 ]
 
 

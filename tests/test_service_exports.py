@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import docx
 import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from service_fixtures import *  # noqa: F403
-from service_fixtures import id_number, make_settings, notice_docx, Service
+from service_fixtures import PASSWORD, Service, id_number, make_settings, notice_docx
 
 from review.detect.masking import mask_id_card
 from review.service.app import create_app
@@ -163,3 +164,33 @@ def test_page_image_copy_of_an_approved_pdf_burns_confirmed_flags_and_keeps_no_t
                     json={"attribute": "proactive", "reason": "公开", "flags": []})
         refused = client.get(f"/api/submissions/{word}/masked?format=pages", headers=drafter)
         assert refused.status_code == 409 and refused.json()["detail"]["code"] == "not_pages"
+
+
+def test_admin_page_adds_users_and_units_and_switches_rules(tmp_path):
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        service = Service(client)
+        service.add_user("admin", "admin")
+        drafter = service.add_user("drafter", "drafter", [UNIT])
+        assert client.post("/login", data={"username": "admin", "password": PASSWORD},
+                           follow_redirects=False).status_code == 303
+        page = client.get("/admin").text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        assert "personal.id_card" in page and 'value="personal.id_card" checked' in page
+
+        assert client.post("/admin/users", data={"name": "new", "role": "approver", "units": UNIT}).status_code == 403
+        answer = client.post("/admin/users", data={"name": "new", "role": "approver", "units": f"{UNIT}，新单位",
+                                                   "csrf_token": csrf})
+        password = re.search(r'初始密码（仅显示这一次）：<code>([^<]+)</code>', answer.text).group(1)
+        assert client.post("/api/token", data={"username": "new", "password": password}).status_code == 200
+        assert "新单位" in answer.text
+
+        client.post("/admin/units", data={"name": "第三个单位", "code": "C003", "csrf_token": csrf})
+        assert "C003" in client.get("/admin").text
+
+        from review.config import ScanConfig
+        from review.rules import rules_for
+        everything_but_ids = [rule for rule in rules_for(ScanConfig()).rules if rule != "personal.id_card"]
+        client.post("/admin/rules", data={"enabled": everything_but_ids, "csrf_token": csrf})
+        assert 'value="personal.id_card" ' in client.get("/admin").text  # unchecked now
+        report = service.wait(drafter, service.upload(drafter, notice_docx())["id"])["report"]
+        assert "id_card" not in {flag["type"] for flag in report["flags"]}

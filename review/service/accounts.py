@@ -1,4 +1,5 @@
-"""Users and units: shared by `review user add`, the admin API and the demo."""
+"""Users, units and the agency's rule switches: shared by `review user add`, the admin API, the admin page
+and the demo."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from review.service.auth import hash_password
 from review.service.problems import Problem
-from review.service.store import ROLES, Unit, User
+from review.service.store import ROLES, Setting, Unit, User
 
 
 def unit_code(name: str) -> str:
@@ -49,3 +50,27 @@ def create_user(session: Session, name: str, role: str, unit_names: list[str], p
     session.add(user)
     session.commit()
     return user, password
+
+
+def disabled_rules(session: Session) -> list[str]:
+    stored = session.get(Setting, "scan_config")
+    return list((stored.value if stored else {}).get("disable_rules", []))
+
+
+def save_disabled_rules(session: Session, rule_ids: list[str]) -> list[str]:
+    """Switch rules off for this agency (unknown rule ids are refused); returns the stored list."""
+    from review.config import ScanConfig
+    from review.rules import rules_for
+
+    unknown = sorted(set(rule_ids) - set(rules_for(ScanConfig()).rules))
+    if unknown:
+        raise Problem(422, "unknown_rule", f"没有这些规则：{', '.join(unknown[:5])}",
+                      f"no such rules: {', '.join(unknown[:5])}")
+    value = ScanConfig(disable_rules=tuple(rule_ids)).model_dump(mode="json", include={"disable_rules"})
+    stored = session.get(Setting, "scan_config")
+    if stored:
+        stored.value = value
+    else:
+        session.add(Setting(key="scan_config", value=value))
+    session.commit()
+    return list(value["disable_rules"])

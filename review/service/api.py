@@ -14,13 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from review.config import ScanConfig
 from review.report import Report
 from review.service import audit, exports, flow
-from review.service.accounts import create_user, ensure_unit
+from review.service.accounts import create_user, disabled_rules, ensure_unit, save_disabled_rules
 from review.service.auth import api_user, authenticate, db_session, issue_token, require, require_in_one_trip
 from review.service.problems import Problem
-from review.service.store import Setting, Unit, User
+from review.service.store import Unit, User
 
 router = APIRouter(prefix="/api")
 PROBLEMS = {status: {"description": text} for status, text in [
@@ -295,29 +294,15 @@ def add_unit(new: UnitIn, user: User = Admin, session: Session = Depends(db_sess
 
 @router.get("/config", response_model=RuleConfig, responses=PROBLEMS)
 def get_config(user: User = Admin, session: Session = Depends(db_session)):
-    stored = session.get(Setting, "scan_config")
-    return RuleConfig(disable_rules=list((stored.value if stored else {}).get("disable_rules", [])))
+    return RuleConfig(disable_rules=disabled_rules(session))
 
 
 @router.put("/config", response_model=RuleConfig, responses=PROBLEMS)
 def put_config(request: Request, config: RuleConfig, user: User = Admin, session: Session = Depends(db_session)):
     """Switch rules off for this agency; unknown rule ids are refused. Applies to reviews from now on."""
-    from review.rules import rules_for
-
-    known = set(rules_for(ScanConfig()).rules)
-    unknown = sorted(set(config.disable_rules) - known)
-    if unknown:
-        raise Problem(422, "unknown_rule", f"没有这些规则：{', '.join(unknown[:5])}",
-                      f"no such rules: {', '.join(unknown[:5])}")
-    value = ScanConfig(disable_rules=tuple(config.disable_rules)).model_dump(mode="json", include={"disable_rules"})
-    stored = session.get(Setting, "scan_config")
-    if stored:
-        stored.value = value
-    else:
-        session.add(Setting(key="scan_config", value=value))
-    session.commit()
+    saved = save_disabled_rules(session, config.disable_rules)
     request.app.state.worker.config_changed()
-    return RuleConfig(disable_rules=list(value["disable_rules"]))
+    return RuleConfig(disable_rules=saved)
 
 
 # --- helpers --------------------------------------------------------------------------------------

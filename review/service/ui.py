@@ -1,7 +1,7 @@
 """The web UI (Chinese, server-rendered with Jinja2): cookie sessions, a CSRF token in every form.
 
 Pages: 登录, 提交与我的文件 (drafter), 待审队列 (approver), 审查页 (document text with every flag
-highlighted in place, verdicts, attribute, seal), 台账, 公开目录, 审计.
+highlighted in place, verdicts, attribute, seal), 台账, 公开目录, 审计, 管理 (admin: users, units, rules).
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from review.service import audit, exports, flow
+from review.service.accounts import create_user, disabled_rules, ensure_unit, save_disabled_rules
 from review.service.api import DOCX_TYPE, XLSX_TYPE, SubmissionId, attachment
 from review.service.auth import authenticate, check_csrf, csrf_token, db_session, start_ui_session, ui_user
 from review.service.problems import Problem, not_found
-from review.service.store import AuditEntry
+from review.service.store import AuditEntry, Unit, User
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(resources.files("review.service") / "templates"))
@@ -222,3 +223,58 @@ def audit_page(request: Request, session: Session = Depends(db_session)):
     user = ui_user(request, session, "approver", "admin")
     entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200)))
     return page(request, "audit.html", user, result=audit.verify(session), entries=entries)
+
+
+# --- administration -------------------------------------------------------------------------------
+def admin_page(request: Request, session: Session, user, **context) -> Response:
+    from review.config import ScanConfig
+    from review.rules import rules_for
+
+    rules = sorted(rules_for(ScanConfig()).rules.values(), key=lambda rule: rule.id)
+    return page(request, "admin.html", user, users=list(session.scalars(select(User).order_by(User.id))),
+                units=list(session.scalars(select(Unit).order_by(Unit.id))), rules=rules,
+                disabled=set(disabled_rules(session)), **context)
+
+
+@router.get("/admin")
+def admin(request: Request, session: Session = Depends(db_session)):
+    return admin_page(request, session, ui_user(request, session, "admin"))
+
+
+@router.post("/admin/users")
+def admin_add_user(request: Request, name: str = Form(""), role: str = Form(""), units: str = Form(""),
+                   csrf_token: str = Form(""), session: Session = Depends(db_session)):
+    """A new user with a generated password, shown once on the page that answers."""
+    user = ui_user(request, session, "admin")
+    check_csrf(request, csrf_token)
+    unit_names = [name.strip() for name in units.replace("，", ",").replace("、", ",").split(",") if name.strip()]
+    created, password = create_user(session, name, role, unit_names)
+    return admin_page(request, session, user, created=created.name, password=password)
+
+
+@router.post("/admin/units")
+def admin_add_unit(request: Request, name: str = Form(""), code: str = Form(""), csrf_token: str = Form(""),
+                   session: Session = Depends(db_session)):
+    ui_user(request, session, "admin")
+    check_csrf(request, csrf_token)
+    if not name.strip():
+        raise Problem(422, "bad_name", "单位名称不能为空", "the unit name is empty")
+    ensure_unit(session, name.strip(), code.strip() or None)
+    session.commit()
+    return redirect("/admin")
+
+
+@router.post("/admin/rules")
+async def admin_rules(request: Request, session: Session = Depends(db_session)):
+    """Form: one checkbox `enabled` per rule id; unchecked rules are switched off for this agency."""
+    from review.config import ScanConfig
+    from review.rules import rules_for
+
+    ui_user(request, session, "admin")
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    enabled = set(form.getlist("enabled"))
+    off = sorted(set(rules_for(ScanConfig()).rules) - enabled)
+    await run_in_threadpool(save_disabled_rules, session, off)
+    request.app.state.worker.config_changed()
+    return redirect("/admin")
