@@ -7,6 +7,8 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -132,3 +134,19 @@ def test_the_person_name_model_reads_only_the_sentences_that_hold_its_cues(monke
     seen.clear()
     engine.detect(Document.from_text("全县做好兜底保障工作，落实各项政策。"))  # no cue: the model is not run
     assert seen == []
+
+
+def test_without_the_person_name_model_the_other_rules_still_run(monkeypatch, caplog):
+    from review import ner
+    from review.detect import engine as engine_module
+
+    monkeypatch.setattr(ner, "default_model_path", lambda: Path(tempfile.gettempdir()) / "no-such-model")
+    engine_module._person_ner.cache_clear()
+    try:
+        text = "信访人覃莉莎，现居示例县城关镇，手机13800138000。"
+        flags = Engine(RULES).detect(Document.from_text(text))
+        assert {f.type for f in flags} >= {"mobile"}
+        assert not any(f.rule == "personal.person_name_model" for f in flags)
+        assert "person-name model not loaded" in caplog.text
+    finally:
+        engine_module._person_ner.cache_clear()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import inspect
+import logging
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -32,6 +33,8 @@ from review.document import Document
 from review.flags import make_flag
 from review.report import SEVERITY_ORDER, ExplanationStep, Flag
 from review.rules import Pattern, Rule, RuleSet, regex_reach
+
+log = logging.getLogger(__name__)
 
 HEAD_LINES = 10  # a 版头 marking sits in the first lines of the document
 PAGE_CHROME = "page_chrome"  # Location.part of a web page's menus and footers (review.intake.html)
@@ -89,9 +92,21 @@ def _address_candidates(text: str):
 PERSON_NER_MIN_SCORE = 0.9
 
 
-def _person_ner_candidates(text: str):
+@lru_cache(maxsize=1)
+def _person_ner():
+    """The shipped person-name model, or None (said once in the log) when it cannot be loaded: its rule then
+    finds nothing, and the document's review, every other rule included, goes on."""
     from review.ner import PersonNER
-    for start, end, score in PersonNER.load().find(text):
+    try:
+        return PersonNER.load()
+    except (ImportError, OSError, ValueError) as exc:
+        log.warning("person-name model not loaded (%s): personal.person_name_model finds nothing", type(exc).__name__)
+        return None
+
+
+def _person_ner_candidates(text: str):
+    model = _person_ner()
+    for start, end, score in model.find(text) if model else ():
         if score >= PERSON_NER_MIN_SCORE:
             yield start, end, f"person-name model (p={score:.2f})"
 
