@@ -247,7 +247,7 @@ def admin_add_user(request: Request, name: str = Form(""), role: str = Form(""),
     """A new user with a generated password, shown once on the page that answers."""
     user = ui_user(request, session, "admin")
     check_csrf(request, csrf_token)
-    unit_names = [name.strip() for name in units.replace("，", ",").replace("、", ",").split(",") if name.strip()]
+    unit_names = [unit.strip() for unit in units.replace("，", ",").replace("、", ",").split(",") if unit.strip()]
     created, password = create_user(session, name, role, unit_names)
     return admin_page(request, session, user, created=created.name, password=password)
 
