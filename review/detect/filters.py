@@ -8,6 +8,7 @@ they use by name; the engine writes each verdict into the flag's explanation.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from review.gongwen import DOC_NUMBER
 
@@ -53,6 +54,38 @@ def is_anonymised(candidate, text, document):
     """汪某某, 刘某: the drafter already replaced the name."""
     if "某" in text[candidate.start:candidate.end]:
         return "drop", "name already anonymised (某)"
+    return None
+
+
+# Frequencies in jieba's dictionary (the design card's segmenter) above which a two-character word is an
+# everyday word: 公示 119, 陈述 763, 康复 1018, 公布 5476, but 王秀兰 6, and 张伟 or 李明 are not in it. Its
+# part-of-speech tags help only partly: famous people are tagged as names (李娜 438, 刘翔 423, 李强 159) but
+# so are some plain words (陈述, 康复, 文明, 高峰), hence the second, higher bar for words tagged as names.
+COMMON_WORD_FREQUENCY = 100
+COMMON_NAME_TAGGED_FREQUENCY = 700
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    from importlib import resources
+    words = set()
+    with resources.files("jieba").joinpath("dict.txt").open(encoding="utf-8") as dictionary:
+        for line in dictionary:
+            word, frequency, tag = (line.split() + ["", ""])[:3]
+            if len(word) != 2:
+                continue
+            bar = COMMON_NAME_TAGGED_FREQUENCY if tag.startswith("nr") else COMMON_WORD_FREQUENCY
+            if int(frequency) >= bar:
+                words.add(word)
+    return frozenset(words)
+
+
+def is_common_word(candidate, text, document):
+    """A "name" that opens with an everyday word is that word after a role word: 当事人陈述, 患者康复后,
+    村民利益, 公布、公示 (陈, 康, 利, 公 are surnames). Names that are everyday words too (高峰, 文明) are lost."""
+    first = re.split(r"[、，,\s]", text[candidate.start:candidate.end].strip(), maxsplit=1)[0]
+    if first[:2] in _common_words():
+        return "drop", f"«{first[:2]}» is an everyday word"
     return None
 
 
@@ -138,7 +171,7 @@ def is_institutional_email(candidate, text, document):
     return None
 
 
-FILTERS = {f.__name__: f for f in (is_anonymised, is_office_address, is_institutional_email, is_general_policy, is_masked, is_masked_name, is_public_service_number, is_office_phone, is_in_doc_number,
+FILTERS = {f.__name__: f for f in (is_anonymised, is_common_word, is_office_address, is_institutional_email, is_general_policy, is_masked, is_masked_name, is_public_service_number, is_office_phone, is_in_doc_number,
                                    is_official_in_office, is_quoted_principle)}
 
 
