@@ -191,6 +191,8 @@ def test_admin_page_adds_users_and_units_and_switches_rules(tmp_path):
         from review.rules import rules_for
         everything_but_ids = [rule for rule in rules_for(ScanConfig()).rules if rule != "personal.id_card"]
         client.post("/admin/rules", data={"enabled": everything_but_ids, "csrf_token": csrf})
-        assert 'value="personal.id_card" ' in client.get("/admin").text  # unchecked now
+        after = client.get("/admin").text
+        assert 'value="personal.id_card" >' in after and 'value="personal.id_card" checked' not in after
+        assert 'value="personal.mobile" checked' in after
         report = service.wait(drafter, service.upload(drafter, notice_docx())["id"])["report"]
         assert "id_card" not in {flag["type"] for flag in report["flags"]}

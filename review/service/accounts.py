@@ -57,12 +57,20 @@ def disabled_rules(session: Session) -> list[str]:
     return list((stored.value if stored else {}).get("disable_rules", []))
 
 
-def save_disabled_rules(session: Session, rule_ids: list[str]) -> list[str]:
-    """Switch rules off for this agency (unknown rule ids are refused); returns the stored list."""
+def switchable_rules() -> dict:
+    """Every shipped rule by id: what an agency may switch off."""
     from review.config import ScanConfig
     from review.rules import rules_for
 
-    unknown = sorted(set(rule_ids) - set(rules_for(ScanConfig()).rules))
+    return rules_for(ScanConfig()).rules
+
+
+def save_disabled_rules(session: Session, rule_ids: list[str]) -> list[str]:
+    """Switch rules off for this agency (unknown rule ids are refused); returns the stored list.
+    The caller tells the review worker (`ReviewWorker.config_changed`)."""
+    from review.config import ScanConfig
+
+    unknown = sorted(set(rule_ids) - set(switchable_rules()))
     if unknown:
         raise Problem(422, "unknown_rule", f"没有这些规则：{', '.join(unknown[:5])}",
                       f"no such rules: {', '.join(unknown[:5])}")

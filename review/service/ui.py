@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from review.service import audit, exports, flow
-from review.service.accounts import create_user, disabled_rules, ensure_unit, save_disabled_rules
+from review.service.accounts import (create_user, disabled_rules, ensure_unit, save_disabled_rules,
+                                     switchable_rules)
 from review.service.api import DOCX_TYPE, XLSX_TYPE, SubmissionId, attachment
 from review.service.auth import authenticate, check_csrf, csrf_token, db_session, start_ui_session, ui_user
 from review.service.problems import Problem, not_found
@@ -227,10 +228,7 @@ def audit_page(request: Request, session: Session = Depends(db_session)):
 
 # --- administration -------------------------------------------------------------------------------
 def admin_page(request: Request, session: Session, user, **context) -> Response:
-    from review.config import ScanConfig
-    from review.rules import rules_for
-
-    rules = sorted(rules_for(ScanConfig()).rules.values(), key=lambda rule: rule.id)
+    rules = sorted(switchable_rules().values(), key=lambda rule: rule.id)
     return page(request, "admin.html", user, users=list(session.scalars(select(User).order_by(User.id))),
                 units=list(session.scalars(select(Unit).order_by(Unit.id))), rules=rules,
                 disabled=set(disabled_rules(session)), **context)
@@ -265,16 +263,11 @@ def admin_add_unit(request: Request, name: str = Form(""), code: str = Form(""),
 
 
 @router.post("/admin/rules")
-async def admin_rules(request: Request, session: Session = Depends(db_session)):
+def admin_rules(request: Request, enabled: list[str] = Form([]), csrf_token: str = Form(""),
+                session: Session = Depends(db_session)):
     """Form: one checkbox `enabled` per rule id; unchecked rules are switched off for this agency."""
-    from review.config import ScanConfig
-    from review.rules import rules_for
-
     ui_user(request, session, "admin")
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
-    enabled = set(form.getlist("enabled"))
-    off = sorted(set(rules_for(ScanConfig()).rules) - enabled)
-    await run_in_threadpool(save_disabled_rules, session, off)
+    check_csrf(request, csrf_token)
+    save_disabled_rules(session, sorted(set(switchable_rules()) - set(enabled)))
     request.app.state.worker.config_changed()
     return redirect("/admin")
