@@ -156,3 +156,28 @@ def test_claimers_in_several_threads_take_each_queued_submission_once(database):
     with sessions() as session:
         rows = session.execute(select(Submission.status, Submission.attempts)).all()
     assert {(row.status, row.attempts) for row in rows} == {("reviewing", 1)}
+
+
+def test_worker_sees_rule_switches_written_by_another_process(database, monkeypatch):
+    """The worker keeps the scan config it read. Its own app tells it of a change (config_changed); a change
+    written by anything else (here: another session, as a script or a second app process would) is read once
+    the kept copy is CONFIG_MAX_AGE old."""
+    from review.config import ScanConfig
+    from review.service import worker as worker_module
+    from review.service.accounts import save_disabled_rules
+
+    settings, _engine, sessions, _drafter = database
+    worker = worker_module.ReviewWorker(sessions, settings.blob_dir, processes=0)
+    clock = [1000.0]
+    monkeypatch.setattr(worker_module.time, "monotonic", lambda: clock[0])
+    assert ScanConfig.model_validate_json(worker.current_config_json()).disable_rules == ()
+    with sessions() as other_writer:
+        save_disabled_rules(other_writer, ["personal.email"])
+    clock[0] += worker_module.CONFIG_MAX_AGE - 1
+    assert ScanConfig.model_validate_json(worker.current_config_json()).disable_rules == ()  # still kept
+    clock[0] += 2
+    assert ScanConfig.model_validate_json(worker.current_config_json()).disable_rules == ("personal.email",)
+    with sessions() as other_writer:
+        save_disabled_rules(other_writer, [])
+    worker.config_changed()  # the app's own routes say so at once
+    assert ScanConfig.model_validate_json(worker.current_config_json()).disable_rules == ()

@@ -67,7 +67,8 @@ def switchable_rules() -> dict:
 
 def save_disabled_rules(session: Session, rule_ids: list[str]) -> list[str]:
     """Switch rules off for this agency (unknown rule ids are refused); returns the stored list.
-    The caller tells the review worker (`ReviewWorker.config_changed`)."""
+    The app's routes then tell their review worker (`ReviewWorker.config_changed`) so the next review uses
+    it; any other writer's change reaches the reviews within `worker.CONFIG_MAX_AGE` seconds."""
     from review.config import ScanConfig
 
     unknown = sorted(set(rule_ids) - set(switchable_rules()))

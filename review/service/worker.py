@@ -31,6 +31,10 @@ from review.service.uploads import blob_path, named_link
 log = logging.getLogger(__name__)
 
 CRASHED = "E_WORKER"
+# The worker keeps the scan config it read; the app tells it at once when its own routes save new rule
+# switches (config_changed). A change written by anything else (a script, another app process) reaches
+# the reviews within this many seconds.
+CONFIG_MAX_AGE = 10.0
 
 
 def scan_config(sessions: sessionmaker) -> ScanConfig:
@@ -100,7 +104,8 @@ class ReviewWorker:
         self.threads: list[threading.Thread] = []
         self.pool: ProcessPoolExecutor | None = None
         self.pool_lock = threading.Lock()
-        self.config_json: str | None = None  # read once, again after config_changed()
+        self.config_json: str | None = None  # read again after config_changed() or CONFIG_MAX_AGE
+        self.config_read_at = 0.0
 
     # -- life cycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -132,8 +137,9 @@ class ReviewWorker:
         self.config_json = None
 
     def current_config_json(self) -> str:
-        if self.config_json is None:
+        if self.config_json is None or time.monotonic() - self.config_read_at > CONFIG_MAX_AGE:
             self.config_json = scan_config(self.sessions).model_dump_json()
+            self.config_read_at = time.monotonic()
         return self.config_json
 
     def _new_pool(self) -> ProcessPoolExecutor:
