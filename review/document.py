@@ -26,7 +26,7 @@ class Location(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     part: str  # body | table | header | footer | footnote | endnote | textbox | comment | tracked_change
-    #            | hidden_text | white_text | css_hidden | property | annotation | sheet | page
+    #            | hidden_text | white_text | css_hidden | html_comment | property | annotation | sheet | page
     page: int | None = None  # 1-based
     paragraph: int | None = None  # 0-based index within its part
     table: int | None = None
@@ -53,7 +53,7 @@ class HiddenInfo:
     """Why a block is not visible to a reader of the rendered document, and who put it there."""
 
     kind: str  # comment | tracked_deletion | tracked_insertion | hidden_text | white_text | tiny_text |
-    #            css_hidden | doc_property | annotation | hidden_sheet | hidden_rows | hidden_columns
+    #            css_hidden | html_comment | doc_property | annotation | hidden_sheet | hidden_rows | hidden_columns
     author: str | None = None
     date: str | None = None
     detail: str | None = None  # e.g. "font colour FFFFFF", "dc:creator", "display:none"

@@ -28,7 +28,12 @@ _RULE_FOR_KIND = {
     "hidden_rows": "hidden.hidden_sheet",
     "hidden_columns": "hidden.hidden_sheet",
     "doc_property": "hidden.doc_property",
+    "html_comment": "hidden.html_comment",
 }
+# A page comment is flagged for its mere presence only when it holds text, not a template marker
+# (<!-- 头部开始 -->); the packs scan every comment for what it says.
+HTML_COMMENT_MIN_CJK = 10
+_CJK = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 
 # Properties that hold who wrote or owns the file. Title, subject and keywords hold content, which the
 # detection packs read like any other text.
@@ -76,6 +81,8 @@ def hidden_content_flags(document: Document, rules: RuleSet) -> list[Flag]:
         if rule is None:
             continue
         if block.hidden.kind == "doc_property" and not is_identifying_property(block):
+            continue
+        if block.hidden.kind == "html_comment" and len(_CJK.findall(block.text)) < HTML_COMMENT_MIN_CJK:
             continue
         severity = None
         if block.hidden.kind == "doc_property" and is_government_organ(block.text):

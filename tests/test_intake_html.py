@@ -315,3 +315,26 @@ def test_spam_injected_in_the_footer_is_flagged_and_the_rest_of_the_chrome_is_no
     clean = review_file(str(write(tmp_path, "clean.html", page(ARTICLE))))
     assert not [f for f in clean.flags if f.location.part == "page_chrome"]
     assert report.metadata.title == clean.metadata.title == TITLE
+
+
+def test_comments_in_the_page_source_are_scanned_and_text_in_them_is_flagged(tmp_path):
+    from review.pipeline import review_file
+    head = "<!--[if lt IE 9]><script src=html5shiv.js></script><![endif]-->"
+    article = ARTICLE + """
+<!-- 头部开始 -->
+<!-- <p>经办人：王建国，联系电话：13912345678，请勿对外公开。</p> -->
+<!--#include virtual="/inc/footer.shtml" -->
+"""
+    doc = read_document(write(tmp_path, "comments.html", page(article, head=head)))
+    comments = [b for b in doc.hidden_blocks if b.hidden.kind == "html_comment"]
+    assert [b.text for b in comments] == ["头部开始", "经办人：王建国，联系电话：13912345678，请勿对外公开。"]
+    assert all(b.location.part == "html_comment" for b in comments)
+    assert "13912345678" not in doc.visible_text and "头部开始" not in doc.visible_text
+    report = review_file(write(tmp_path, "comments.html", page(article, head=head)))
+    in_comments = [f for f in report.flags if f.location.part == "html_comment"]
+    # the commented-out line is flagged as hidden text, and its mobile number as personal data;
+    # the short template marker is scanned but not flagged
+    assert {f.rule for f in in_comments} >= {"hidden.html_comment", "personal.mobile"}
+    assert not [f for f in in_comments if "头部开始" in f.text]
+    mobile = next(f for f in in_comments if f.rule == "personal.mobile")
+    assert mobile.text == "13912345678"

@@ -21,7 +21,8 @@ What a Document gets:
 - metadata["portal"] (the metadata table as a dict), ["html_meta"] (<meta name=...>), ["html_title"];
 - the page chrome (menus, banners, footers) as blocks of part page_chrome, kept out of the visible text
   (hidden kind page_chrome): only rules scoped "page" (injected spam) look at them;
-- links of the kept regions (and of hidden nodes, marked part=css_hidden) in document.links.
+- links of the kept regions (and of hidden nodes, marked part=css_hidden) in document.links;
+- the text of the page's comments as html_comment blocks (published with the source, so scanned).
 """
 
 from __future__ import annotations
@@ -686,5 +687,34 @@ def parse(source, config, deadline):
                          hidden=HiddenInfo(kind="page_chrome", detail=f"<{tag}> outside the article"))
     if not document.blocks:
         raise DocumentError("the page holds no text", code=errors.EMPTY)
+    # Comments are not shown but are published with the page's source: a commented-out paragraph or
+    # contact line is read by anyone who views the source, so every pack scans them as hidden text.
+    for number, text in enumerate(page_comments(tree, deadline)):
+        document.add(text, Location(part="html_comment", paragraph=number, name="comment"),
+                     hidden=HiddenInfo(kind="html_comment", detail="<!-- --> comment in the page source"))
     document.pages = 1
     return document
+
+
+# conditional comments (<!--[if IE]>) and server-side includes (<!--#include -->) are markup, not text
+_MARKUP_COMMENT = re.compile(r"^\s*(?:\[if\b|<!\[endif|\[endif|#\w+)", re.I)
+
+
+def page_comments(tree: LexborHTMLParser, deadline) -> list[str]:
+    """The text of the page's comments (commented-out markup reduced to its text), in source order."""
+    texts = []
+    for number, node in enumerate(tree.root.traverse(include_text=False) if tree.root is not None else ()):
+        if number % 1000 == 999:
+            deadline.check()
+        if not node.is_comment_node:
+            continue
+        content = node.comment_content or ""
+        if not content.strip() or _MARKUP_COMMENT.match(content):
+            continue
+        if "<" in content:  # commented-out markup: keep what it would have shown
+            inner = LexborHTMLParser(content).body
+            content = collect_text(inner) if inner is not None else ""
+        text = _squash(content).strip()
+        if text:
+            texts.append(text)
+    return texts
