@@ -35,7 +35,7 @@ PAD_POINTS = 2.0  # around each box: boxes hug the glyphs, whose grey fringe is 
 # start of an ID number was put up to ~0.6 glyph widths right of its first digit. Boxes of OCR text
 # are therefore widened along the line by this share of their height (about a glyph's width).
 OCR_WIDEN = 0.75
-IMAGE_FORMATS = {"png", "jpeg", "tiff"}
+IMAGE_FORMATS = {"png", "jpeg", "tiff", "jbig2"}
 
 
 @dataclass
@@ -70,7 +70,7 @@ def burn_in(source: str | Path, report: Report, confirmed: Iterable[str], out: s
         _burn_image(Path(source), boxes, result.path)
     else:
         # OFD included: its pages are not rendered here, so no page image could be masked
-        raise ValueError(f"a masked page-image copy is made only of PDFs and scanned images (png, jpeg, tiff), "
+        raise ValueError(f"a masked page-image copy is made only of PDFs and scanned images (png, jpeg, tiff, jbig2), "
                          f"not of {report.format or 'this'} files: use the txt or docx masked copy")
     log.info("masked copy written: %d boxes on %d pages, %d confirmed flags not on a page",
              sum(len(b) for b in boxes.values()), len(boxes), len(result.not_on_a_page))

@@ -237,6 +237,25 @@ def test_scanned_page_is_read_by_ocr_with_boxes_on_the_page(tmp_path):
     assert any(w.startswith("page 4: Doc_0/Res/Image_0.png:") for w in report.warnings)
 
 
+@needs_ocr
+def test_a_jbig2_scan_is_decoded_and_read_by_ocr(tmp_path):
+    """Bitonal scans in OFD archives are often JBIG2, which Pillow cannot read (review.intake.jbig2)."""
+    from jbig2_fixtures import jbig2_file
+
+    scan = make_page(32, body_lines=4, full_height=False)
+    bitonal = scan.image.convert("L").point(lambda level: 255 if level > 128 else 0)
+    width, height = bitonal.size
+    mm_per_pixel = 190 / width
+    parts = with_scanned_page(jbig2_file(bitonal), f"10 15 190 {height * mm_per_pixel:.3f}", media_name="scan.jb2")
+    report = review_file(write(tmp_path, build_ofd(parts)))
+    assert report.error is None
+    assert not [w for w in report.warnings if w.startswith("page 1: ")], report.warnings
+    planted = [p for p in scan.planted if p.kind != "marking"]
+    found = [p for p in planted if any(f.location.page == 1 and f.category == "personal"
+                                       and f.text.replace(" ", "") == p.value for f in report.flags)]
+    assert len(found) == len(planted), [p.value for p in planted]
+
+
 class _FakeOcr:
     """Stands in for tesseract: one line whose box is known in the pixels of the image it is given."""
 

@@ -107,7 +107,8 @@ def _parse(module, source: Source, config: ScanConfig, deadline: Deadline) -> Do
 _EXTENSIONS = {"docx": {"docx", "docm"}, "pdf": {"pdf"}, "html": {"html", "htm", "shtml", "xhtml"},
                "txt": {"txt", "text", "log", ""}, "csv": {"csv"}, "ofd": {"ofd"}, "xlsx": {"xlsx", "xlsm"},
                "doc": {"doc", "dot"}, "wps": {"wps"}, "rtf": {"rtf"}, "odt": {"odt"}, "xls": {"xls", "et"},
-               "png": {"png"}, "jpeg": {"jpg", "jpeg", "jpe", "jfif"}, "tiff": {"tif", "tiff"}}
+               "png": {"png"}, "jpeg": {"jpg", "jpeg", "jpe", "jfif"}, "tiff": {"tif", "tiff"},
+               "jbig2": {"jb2", "jbig2"}}
 
 
 def _note_mislabel(document: Document, path: str, fmt: str) -> None:

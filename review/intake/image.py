@@ -15,7 +15,7 @@ from PIL import Image, UnidentifiedImageError
 
 from review import errors
 from review.errors import DocumentError
-from review.intake import ocr
+from review.intake import jbig2, ocr
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,10 @@ def parse(source, config, deadline):
 
 
 def open_image(data: bytes) -> Image.Image:
-    """The image, not yet decoded; DocumentError when it is not an image Pillow can read, or a bomb."""
+    """The image, not yet decoded; DocumentError when it is not an image Pillow can read, or a bomb.
+    A JBIG2 file (Pillow reads none) is decoded here, by pdfium (review.intake.jbig2)."""
+    if jbig2.is_jbig2(data):
+        return _open_jbig2(data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -79,6 +82,17 @@ def open_image(data: bytes) -> Image.Image:
         raise DocumentError(f"the image could not be read ({type(exc).__name__})", code=errors.CORRUPT) from None
     except (OSError, SyntaxError, ValueError) as exc:  # Pillow's plugins raise these on broken headers
         raise DocumentError(f"the image is damaged ({type(exc).__name__})", code=errors.CORRUPT) from None
+
+
+def _open_jbig2(data: bytes) -> Image.Image:
+    try:
+        width, height = jbig2.size(data)
+        if width * height > MAX_FRAME_PIXELS:
+            raise DocumentError(f"the image is {width}×{height} pixels, more than any scanned page needs",
+                                code=errors.TOO_LARGE)
+        return jbig2.decode(data)
+    except ValueError as exc:
+        raise DocumentError(f"the JBIG2 image could not be read ({exc})", code=errors.CORRUPT) from None
 
 
 def frame_dpi(frame: Image.Image) -> float:

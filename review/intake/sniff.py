@@ -32,12 +32,13 @@ SUPPORTED = {
     "png": "PNG image (read by OCR)",
     "jpeg": "JPEG image (read by OCR)",
     "tiff": "TIFF image (read by OCR)",
+    "jbig2": "JBIG2 image (read by OCR)",
 }
 LEGACY = {"doc", "wps", "rtf", "odt", "xls"}  # read through a LibreOffice conversion
-IMAGES = {"png", "jpeg", "tiff"}  # scans, read by OCR
+IMAGES = {"png", "jpeg", "tiff", "jbig2"}  # scans, read by OCR
 # a PNG's first chunk is always IHDR (PNG spec 5.6): bytes that merely start like a PNG are not one
 _IMAGE_SIGNATURES = ((b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "png"), (b"\xff\xd8\xff", "jpeg"),
-                     (b"II*\x00", "tiff"), (b"MM\x00*", "tiff"))
+                     (b"II*\x00", "tiff"), (b"MM\x00*", "tiff"), (b"\x97JB2\r\n\x1a\n", "jbig2"))
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HTML_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|div|p|table)\b",

@@ -1,0 +1,140 @@
+"""JBIG2 images, decoded by pdfium.
+
+Bitonal scans in OFD archives are often stored as JBIG2 files (.jb2), which Pillow cannot read. pdfium,
+which the PDF reader already uses, decodes JBIG2 inside PDFs; so the file's segments are moved into a
+one-page PDF that draws the image at one point per pixel, and the page is rendered back to pixels.
+
+A standalone JBIG2 file (ITU-T T.88 annex D) is a file header and segments; in a PDF (ISO 32000-1,
+7.4.7) the same segments go without the header, the end-of-page and end-of-file segments, and with the
+global segments (page association 0) in a separate JBIG2Globals stream. Only files in sequential
+organisation are read (each segment header followed by its data), and only their first page: that is
+what scanners and OFD writers produce. Anything else is a ValueError with the reason.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from PIL import Image
+
+FILE_ID = b"\x97JB2\r\n\x1a\n"
+PAGE_INFORMATION, END_OF_PAGE, END_OF_STRIPE, END_OF_FILE = 48, 49, 50, 51
+
+
+def is_jbig2(data: bytes) -> bool:
+    return data.startswith(FILE_ID)
+
+
+def page_streams(data: bytes) -> tuple[bytes, bytes, tuple[int, int, float]]:
+    """(globals, page segments, (width, height, dpi)) of the file's first page, in PDF's embedded form;
+    dpi is 0 when the file does not say."""
+    if len(data) < 9 or not is_jbig2(data):
+        raise ValueError("not a JBIG2 file")
+    flags = data[8]
+    if not flags & 0x01:
+        raise ValueError("random-access JBIG2 files are not supported")
+    position = 9 if flags & 0x02 else 13  # bit 1 set: the number of pages is unknown (no field)
+    global_segments, page_segments = bytearray(), bytearray()
+    first_page, page_information = None, None
+    while position < len(data):
+        start = position
+        if position + 6 > len(data):
+            raise ValueError("truncated segment header")
+        number, segment_flags, referred = struct.unpack_from(">IBB", data, position)
+        position += 6
+        segment_type = segment_flags & 0x3F
+        count = referred >> 5
+        if count == 7:  # long form: a 29-bit count in four bytes, then one retention bit per segment and itself
+            count = struct.unpack_from(">I", data, position - 1)[0] & 0x1FFFFFFF
+            position += 3 + (count + 8) // 8
+        elif count > 4:
+            raise ValueError("bad referred-to segment count")
+        position += count * (1 if number <= 256 else 2 if number <= 65536 else 4)
+        page_field = 4 if segment_flags & 0x40 else 1
+        if position + page_field + 4 > len(data):
+            raise ValueError("truncated segment header")
+        page = int.from_bytes(data[position:position + page_field], "big")
+        length = struct.unpack_from(">I", data, position + page_field)[0]
+        position += page_field + 4
+        if length == 0xFFFFFFFF:
+            raise ValueError("a segment of unknown length is not supported")
+        end = position + length
+        if end > len(data):
+            raise ValueError("truncated segment data")
+        if segment_type == END_OF_FILE:
+            break
+        if page == 0:
+            global_segments += data[start:end]
+        else:
+            first_page = page if first_page is None else first_page
+            if page == first_page and segment_type not in (END_OF_PAGE, END_OF_FILE):
+                if segment_type == PAGE_INFORMATION and page_information is None and length >= 16:
+                    page_information = struct.unpack_from(">IIII", data, position)
+                page_segments += data[start:end]
+        position = end
+    if page_information is None:
+        raise ValueError("no page information segment")
+    width, height, x_resolution, _ = page_information
+    if not width or not height or height == 0xFFFFFFFF:
+        raise ValueError("the page's size is not given (striped page of unknown height)")
+    dpi = x_resolution * 0.0254  # the file gives pixels per metre
+    return bytes(global_segments), bytes(page_segments), (width, height, dpi)
+
+
+def _pdf(global_segments: bytes, page_segments: bytes, width: int, height: int) -> bytes:
+    """A one-page PDF whose page is the image, one point per pixel."""
+    draw = f"q {width} 0 0 {height} 0 0 cm /Im0 Do Q".encode()
+    parms = b"/DecodeParms <</JBIG2Globals 6 0 R>> " if global_segments else b""
+    objects = [
+        b"<</Type /Catalog /Pages 2 0 R>>",
+        b"<</Type /Pages /Kids [3 0 R] /Count 1>>",
+        f"<</Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] "
+        f"/Resources <</XObject <</Im0 4 0 R>>>> /Contents 5 0 R>>".encode(),
+        f"<</Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace /DeviceGray "
+        f"/BitsPerComponent 1 /Filter /JBIG2Decode ".encode() + parms
+        + f"/Length {len(page_segments)}>>\nstream\n".encode() + page_segments + b"\nendstream",
+        f"<</Length {len(draw)}>>\nstream\n".encode() + draw + b"\nendstream",
+    ]
+    if global_segments:
+        objects.append(f"<</Length {len(global_segments)}>>\nstream\n".encode() + global_segments + b"\nendstream")
+    out = bytearray(b"%PDF-1.5\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<</Size {len(objects) + 1} /Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def size(data: bytes) -> tuple[int, int]:
+    """(width, height) of the first page, read from its page information segment."""
+    width, height, _ = page_streams(data)[2]
+    return width, height
+
+
+def decode(data: bytes) -> Image.Image:
+    """The first page as a greyscale image (black text on white); ValueError when it cannot be read.
+    pdfium is not thread-safe: call this where PDFs are parsed (a review process, or under the lock)."""
+    import pypdfium2 as pdfium
+
+    global_segments, page_segments, (width, height, dpi) = page_streams(data)
+    try:
+        pdf = pdfium.PdfDocument(_pdf(global_segments, page_segments, width, height))
+    except pdfium.PdfiumError as exc:
+        raise ValueError(f"pdfium could not open it ({exc})") from None
+    try:
+        page = pdf[0]
+        bitmap = page.render(scale=1, grayscale=True)
+        image = bitmap.to_pil().convert("L")
+        bitmap.close()
+        page.close()
+    finally:
+        pdf.close()
+    if image.size != (width, height):
+        image = image.resize((width, height))
+    if dpi:
+        image.info["dpi"] = (dpi, dpi)
+    return image
