@@ -26,25 +26,32 @@ def g4(image: Image.Image) -> bytes:
     return b"".join(data[offset:offset + count] for offset, count in zip(offsets, counts))
 
 
-def segment(number: int, kind: int, page: int, data: bytes) -> bytes:
+def segment(number: int, kind: int, page: int, data: bytes) -> tuple[bytes, bytes]:
     """A segment header (no referred-to segments, one-byte page association) and its data."""
-    return struct.pack(">IBBBI", number, kind, 0, page, len(data)) + data
+    return struct.pack(">IBBBI", number, kind, 0, page, len(data)), data
 
 
 def page_segments(image: Image.Image, page: int, first_number: int, dpi: int = 300,
-                  declared: tuple[int, int] | None = None) -> bytes:
+                  declared: tuple[int, int] | None = None) -> list[tuple[bytes, bytes]]:
     width, height = declared or image.size
     per_metre = round(dpi / 0.0254)
     information = struct.pack(">IIIIBH", width, height, per_metre, per_metre, 0, 0)
     region = struct.pack(">IIIIB", *image.size, 0, 0, 0) + b"\x01" + g4(image)  # flags: MMR
-    return (segment(first_number, PAGE_INFORMATION, page, information)
-            + segment(first_number + 1, IMMEDIATE_GENERIC_REGION, page, region)
-            + segment(first_number + 2, END_OF_PAGE, page, b""))
+    return [segment(first_number, PAGE_INFORMATION, page, information),
+            segment(first_number + 1, IMMEDIATE_GENERIC_REGION, page, region),
+            segment(first_number + 2, END_OF_PAGE, page, b"")]
 
 
 def jbig2_file(*pages: Image.Image, dpi: int = 300, declared: tuple[int, int] | None = None,
                sequential: bool = True) -> bytes:
-    """A JBIG2 file of the pages in sequential organisation (random-access when not `sequential`)."""
-    body = b"".join(page_segments(image, number + 1, 3 * number, dpi, declared) for number, image in enumerate(pages))
+    """A JBIG2 file of the pages: each segment header followed by its data (sequential organisation), or
+    all headers first, then all data (random-access organisation)."""
+    parts = [part for number, image in enumerate(pages)
+             for part in page_segments(image, number + 1, 3 * number, dpi, declared)]
+    parts.append(segment(3 * len(pages), END_OF_FILE, 0, b""))
+    if sequential:
+        body = b"".join(header + data for header, data in parts)
+    else:
+        body = b"".join(header for header, _ in parts) + b"".join(data for _, data in parts)
     flags = 0x01 if sequential else 0x00
-    return FILE_ID + bytes([flags]) + struct.pack(">I", len(pages)) + body + segment(3 * len(pages), END_OF_FILE, 0, b"")
+    return FILE_ID + bytes([flags]) + struct.pack(">I", len(pages)) + body

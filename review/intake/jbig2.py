@@ -6,72 +6,104 @@ one-page PDF that draws the image at one point per pixel, and the page is render
 
 A standalone JBIG2 file (ITU-T T.88 annex D) is a file header and segments; in a PDF (ISO 32000-1,
 7.4.7) the same segments go without the header, the end-of-page and end-of-file segments, and with the
-global segments (page association 0) in a separate JBIG2Globals stream. Only files in sequential
-organisation are read (each segment header followed by its data), and only their first page: that is
-what scanners and OFD writers produce. Anything else is a ValueError with the reason.
+global segments (page association 0) in a separate JBIG2Globals stream. Files in sequential and in
+random-access organisation are read, their first page only (scanners and OFD writers store one page
+per file). Anything unreadable is a ValueError with the reason.
 """
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
+from typing import NamedTuple
 
 from PIL import Image
 
 FILE_ID = b"\x97JB2\r\n\x1a\n"
-PAGE_INFORMATION, END_OF_PAGE, END_OF_STRIPE, END_OF_FILE = 48, 49, 50, 51
+PAGE_INFORMATION, END_OF_PAGE, END_OF_FILE = 48, 49, 51
 
 
 def is_jbig2(data: bytes) -> bool:
     return data.startswith(FILE_ID)
 
 
-def page_streams(data: bytes) -> tuple[bytes, bytes, tuple[int, int, float]]:
-    """(globals, page segments, (width, height, dpi)) of the file's first page, in PDF's embedded form;
-    dpi is 0 when the file does not say."""
+class Segment(NamedTuple):
+    header: bytes
+    kind: int
+    page: int
+    length: int
+
+
+def _segment_header(data: bytes, position: int) -> tuple[Segment, int]:
+    """The segment header at ``position`` (T.88 7.2) and where it ends."""
+    start = position
+    if position + 6 > len(data):
+        raise ValueError("truncated segment header")
+    number, segment_flags, referred = struct.unpack_from(">IBB", data, position)
+    position += 6
+    count = referred >> 5
+    if count == 7:  # long form: a 29-bit count in four bytes, then one retention bit per segment and itself
+        count = struct.unpack_from(">I", data, position - 1)[0] & 0x1FFFFFFF
+        position += 3 + (count + 8) // 8
+    elif count > 4:
+        raise ValueError("bad referred-to segment count")
+    position += count * (1 if number <= 256 else 2 if number <= 65536 else 4)
+    page_field = 4 if segment_flags & 0x40 else 1
+    if position + page_field + 4 > len(data):
+        raise ValueError("truncated segment header")
+    page = int.from_bytes(data[position:position + page_field], "big")
+    length = struct.unpack_from(">I", data, position + page_field)[0]
+    position += page_field + 4
+    if length == 0xFFFFFFFF:
+        raise ValueError("a segment of unknown length is not supported")
+    return Segment(data[start:position], segment_flags & 0x3F, page, length), position
+
+
+def segments(data: bytes) -> Iterator[tuple[Segment, bytes]]:
+    """(segment, its data) in file order, up to the end-of-file segment. In sequential organisation each
+    header is followed by its data; in random-access organisation all headers come first (T.88 annex D)."""
     if len(data) < 9 or not is_jbig2(data):
         raise ValueError("not a JBIG2 file")
     flags = data[8]
-    if not flags & 0x01:
-        raise ValueError("random-access JBIG2 files are not supported")
     position = 9 if flags & 0x02 else 13  # bit 1 set: the number of pages is unknown (no field)
+    if flags & 0x01:
+        while position < len(data):
+            segment, position = _segment_header(data, position)
+            if segment.kind == END_OF_FILE:
+                return
+            if position + segment.length > len(data):
+                raise ValueError("truncated segment data")
+            yield segment, data[position:position + segment.length]
+            position += segment.length
+        return
+    headers = []
+    while position < len(data):
+        segment, position = _segment_header(data, position)
+        if segment.kind == END_OF_FILE:
+            break
+        headers.append(segment)
+    for segment in headers:
+        if position + segment.length > len(data):
+            raise ValueError("truncated segment data")
+        yield segment, data[position:position + segment.length]
+        position += segment.length
+
+
+def page_streams(data: bytes) -> tuple[bytes, bytes, tuple[int, int, float]]:
+    """(globals, page segments, (width, height, dpi)) of the file's first page, in PDF's embedded form
+    (each segment header followed by its data); dpi is 0 when the file does not say."""
     global_segments, page_segments = bytearray(), bytearray()
     first_page, page_information = None, None
-    while position < len(data):
-        start = position
-        if position + 6 > len(data):
-            raise ValueError("truncated segment header")
-        number, segment_flags, referred = struct.unpack_from(">IBB", data, position)
-        position += 6
-        segment_type = segment_flags & 0x3F
-        count = referred >> 5
-        if count == 7:  # long form: a 29-bit count in four bytes, then one retention bit per segment and itself
-            count = struct.unpack_from(">I", data, position - 1)[0] & 0x1FFFFFFF
-            position += 3 + (count + 8) // 8
-        elif count > 4:
-            raise ValueError("bad referred-to segment count")
-        position += count * (1 if number <= 256 else 2 if number <= 65536 else 4)
-        page_field = 4 if segment_flags & 0x40 else 1
-        if position + page_field + 4 > len(data):
-            raise ValueError("truncated segment header")
-        page = int.from_bytes(data[position:position + page_field], "big")
-        length = struct.unpack_from(">I", data, position + page_field)[0]
-        position += page_field + 4
-        if length == 0xFFFFFFFF:
-            raise ValueError("a segment of unknown length is not supported")
-        end = position + length
-        if end > len(data):
-            raise ValueError("truncated segment data")
-        if segment_type == END_OF_FILE:
-            break
-        if page == 0:
-            global_segments += data[start:end]
-        else:
-            first_page = page if first_page is None else first_page
-            if page == first_page and segment_type not in (END_OF_PAGE, END_OF_FILE):
-                if segment_type == PAGE_INFORMATION and page_information is None and length >= 16:
-                    page_information = struct.unpack_from(">IIII", data, position)
-                page_segments += data[start:end]
-        position = end
+    for segment, body in segments(data):
+        if segment.page == 0:
+            global_segments += segment.header + body
+            continue
+        first_page = segment.page if first_page is None else first_page
+        if segment.page != first_page or segment.kind == END_OF_PAGE:
+            continue
+        if segment.kind == PAGE_INFORMATION and page_information is None and len(body) >= 16:
+            page_information = struct.unpack_from(">IIII", body)
+        page_segments += segment.header + body
     if page_information is None:
         raise ValueError("no page information segment")
     width, height, x_resolution, _ = page_information
