@@ -13,6 +13,7 @@ white text, CSS-hidden nodes, document properties...) follows, each block marked
 from __future__ import annotations
 
 import bisect
+import statistics
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -143,6 +144,8 @@ class Document:
     warnings: list[str] = field(default_factory=list)
     text: str = ""
     visible_end: int = 0  # Document.text[:visible_end] is the visible text
+    # page -> how well OCR read it: the confidence below which its weakest tenth of words fall (set by finish)
+    ocr_page_quality: dict[int, float] = field(default_factory=dict)
 
     # -- building -------------------------------------------------------------------------------
     @classmethod
@@ -178,6 +181,7 @@ class Document:
         self.text = "\n".join(pieces)
         self.visible_end = visible_end
         self._starts = [b.start for b in ordered]
+        self.ocr_page_quality = _ocr_page_quality(ordered)
         for redaction in self.redactions:
             self._place_redaction(redaction)
         return self
@@ -222,3 +226,16 @@ class Document:
                     if limit and len(out) >= limit:
                         return out
         return out
+
+
+OCR_QUALITY_MIN_WORDS = 10  # fewer words than this say too little about how well a page was read
+
+
+def _ocr_page_quality(blocks: list[Block]) -> dict[int, float]:
+    """Per page read by OCR, the 10th percentile of its word confidences (review.flags.OCR_POOR_PAGE)."""
+    confidences: dict[int, list[float]] = {}
+    for block in blocks:
+        if block.ocr_words and block.location.page is not None:
+            confidences.setdefault(block.location.page, []).extend(w.confidence for w in block.ocr_words)
+    return {page: round(statistics.quantiles(values, n=10, method="inclusive")[0], 3)
+            for page, values in confidences.items() if len(values) >= OCR_QUALITY_MIN_WORDS}

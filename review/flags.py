@@ -20,7 +20,8 @@ def make_flag(rule: Rule, document: Document | None, *, text: str, summary: str,
     if location is None and block is not None:
         location = block.location
         if block.ocr_words:
-            location, step = _ocr_location(block, start, end if end is not None else start + len(text))
+            location, step = _ocr_location(block, start, end if end is not None else start + len(text),
+                                           document.ocr_page_quality.get(block.location.page))
             steps.insert(0, step)
     return Flag(
         id=fingerprint(rule.id, text),
@@ -51,14 +52,18 @@ def sort_flags(flags: list[Flag]) -> list[Flag]:
 
 
 CONTEXT_CHARS = 20
-# Below this Tesseract confidence (its weakest word in the flagged text) the approver is told to read
-# the value on the page image. On bench/ocr.py's 60 generated pages 191 of the 240 planted values, all
-# read right, scored at or above it (median 0.90); no value was misread there, so it is not yet
-# calibrated on misreads (docs/ocr.md)
+# When the approver is told to read an OCR'd value on the page image: its weakest word scored below
+# OCR_LOW_CONFIDENCE, or its page was read poorly as a whole (a tenth of the page's words below
+# OCR_POOR_PAGE). Chosen with bench/ocr_confidence.py (two samples of 252 degraded generated pages, 68
+# misread values): the word threshold alone caught 54 of 68 (at 0.85: 61, at 0.90 all, but 0.90 warned on
+# 43 % of the values read right on readable scans); with the page rule 67 of 68, and on readable scans no
+# more needless warnings than the word threshold alone (18-20 %). See docs/ocr.md.
 OCR_LOW_CONFIDENCE = 0.80
+OCR_POOR_PAGE = 0.70
 
 
-def _ocr_location(block: Block, start: int, end: int) -> tuple[Location, ExplanationStep]:
+def _ocr_location(block: Block, start: int, end: int,
+                  page_quality: float | None = None) -> tuple[Location, ExplanationStep]:
     """The flagged text's own region of the page (not its whole line), and how sure OCR was of it."""
     span = block.ocr_span(start, end)
     if span is None:  # the flag lies in the gaps between words: point at the line
@@ -66,13 +71,16 @@ def _ocr_location(block: Block, start: int, end: int) -> tuple[Location, Explana
                                                 outcome="read")
     bbox, confidence = span
     location = block.location.model_copy(update={"bbox": bbox, "ocr_confidence": round(confidence, 2)})
+    detail = f"text read by OCR from the page image (confidence {confidence:.2f}, low below {OCR_LOW_CONFIDENCE:.2f}"
+    if page_quality is not None:
+        detail += f"; page quality {page_quality:.2f}, poor below {OCR_POOR_PAGE:.2f}"
     if confidence < OCR_LOW_CONFIDENCE:
         outcome = "low confidence: check the value against the page image"
+    elif page_quality is not None and page_quality < OCR_POOR_PAGE:
+        outcome = "low confidence: the page was read poorly; check the value against the page image"
     else:
         outcome = "read"
-    return location, ExplanationStep(stage="intake", outcome=outcome,
-                                     detail=f"text read by OCR from the page image (confidence {confidence:.2f}, "
-                                            f"low below {OCR_LOW_CONFIDENCE:.2f})")
+    return location, ExplanationStep(stage="intake", outcome=outcome, detail=detail + ")")
 
 
 def _context(block, start: int, end: int | None) -> str:
