@@ -92,3 +92,11 @@ def test_a_masked_copy_of_a_jbig2_scan_is_a_png_of_the_page(tmp_path):
     out = tmp_path / "masked.png"
     burn_in(path, report, [], out)
     assert Image.open(out).size == (640, 400)
+
+
+def test_a_long_form_segment_header_cut_short_is_a_clear_error():
+    # found by the test above: a referred-to count of 7 announces four more bytes that are not there
+    data = jbig2_file(picture(160, 90))[:13] + bytes([0, 0, 0, 0, 48, 0xE0, 0, 0])
+    with pytest.raises(DocumentError) as caught:
+        image_intake.open_image(data)
+    assert caught.value.code == errors.CORRUPT and "truncated segment header" in str(caught.value)

@@ -43,6 +43,8 @@ def _segment_header(data: bytes, position: int) -> tuple[Segment, int]:
     position += 6
     count = referred >> 5
     if count == 7:  # long form: a 29-bit count in four bytes, then one retention bit per segment and itself
+        if position + 3 > len(data):
+            raise ValueError("truncated segment header")
         count = struct.unpack_from(">I", data, position - 1)[0] & 0x1FFFFFFF
         position += 3 + (count + 8) // 8
     elif count > 4:
