@@ -210,60 +210,6 @@ TEST_SOURCES = {
 }
 
 
-# --other-labels: the corpora's place and organisation names, trained as LOC and ORG beside PERSON, so
-# that the model learns what a 古巴 or an 英特尔 is instead of only "not a name" (PersonNER keeps PERSON).
-LabelledSpan = tuple[int, int, str]
-OTHER_TAGS = {  # corpus -> {our label: the corpus's tags}
-    "cluener_train": {"LOC": {"address", "scene"}, "ORG": {"company", "government", "organization"}},
-    "resume": {"LOC": {"LOC", "CONT"}, "ORG": {"ORG"}},
-    "weibo": {"LOC": {"GPE.NAM", "LOC.NAM"}, "ORG": {"ORG.NAM"}},
-    "msra_sample": {"LOC": {"LOC"}, "ORG": {"ORG"}},
-    "msra_train": {"LOC": {"LOC"}, "ORG": {"ORG"}},
-    "pfr_sample": {"LOC": {"GPE", "LOC"}, "ORG": {"ORG"}},
-    "pd_dev": {"LOC": {"LOC"}, "ORG": {"ORG"}},
-}
-
-
-def _cluener_types(path: Path, types: set[str]) -> list[Sent]:
-    out = []
-    for line in open(path, encoding="utf-8"):
-        if line.strip():
-            rec = json.loads(line)
-            spans = {(s, e + 1) for typ, found in (rec.get("label") or {}).items() if typ in types
-                     for offsets in found.values() for s, e in offsets}
-            out.append((rec["text"], sorted(spans)))
-    return out
-
-
-def _other_loader(name: str, types: set[str]) -> list[Sent]:
-    if name == "cluener_train":
-        return _cluener_types(DATA / "cluener2020/train.json", types)
-    if name == "resume":
-        return sum((load_bio(DATA / f"resume_ner/{s}.char.bmes", types) for s in ("train", "dev", "test")), [])
-    if name == "weibo":
-        return sum((load_bio(DATA / f"weibo_ner/weiboNER_2nd_conll.{s}", types, sep="\t", strip_digit=True)
-                    for s in ("train", "dev", "test")), [])
-    if name == "msra_sample":
-        return load_entity_list(DATA / "msra_ner/msra_train_sample1000.jsonl", types)
-    if name == "pfr_sample":
-        return load_entity_list(DATA / "peoples_daily_ner/people_daily_1998_sample1000.jsonl", types)
-    if name == "msra_train":
-        return load_bio(msra_train_file(), types)
-    if name == "pd_dev":
-        return load_bio(DATA / "peoples_daily_ner/example.dev", types)
-    raise ValueError(name)
-
-
-def other_spans(names: list[str]) -> dict[str, list[LabelledSpan]]:
-    """text -> its LOC and ORG spans, for the corpora named (the same sentences the PERSON loaders read)."""
-    out: dict[str, list[LabelledSpan]] = {}
-    for name in names:
-        for label, tags in OTHER_TAGS[name].items():
-            for text, spans in _other_loader(name, tags):
-                out.setdefault(text, []).extend((s, e, label) for s, e in spans)
-    return {text: sorted(set(spans)) for text, spans in out.items()}
-
-
 def load_multipriv(path: Path) -> list[Sent]:
     """MultiPriv synthetic PII paragraphs (CC BY-NC-SA): evaluation only, the names are the ``name`` and
     ``doctor`` fields found verbatim in ``naturalParagraph``."""
@@ -448,15 +394,12 @@ def harmonise(sents: list[Sent]) -> tuple[list[Sent], int]:
     return out, added
 
 
-def replace_names(sent: Sent, make: NameMaker, surnames: set[str],
-                  others: dict[str, list[LabelledSpan]] | None = None) -> Sent | None:
-    """The same sentence with every Chinese-looking name replaced by an invented one (consistently).
-    With ``others`` (text -> LOC/ORG spans), the new sentence's LOC/ORG spans are added to it, moved."""
+def replace_names(sent: Sent, make: NameMaker, surnames: set[str]) -> Sent | None:
+    """The same sentence with every Chinese-looking name replaced by an invented one (consistently)."""
     text, spans = sent
     mapping: dict[str, str] = {}
     out, new_spans, pos = [], [], 0
     changed = False
-    shifts: list[tuple[int, int]] = []  # (end of an old name, length change so far)
     for s, e in spans:
         name = text[s:e]
         out.append(text[pos:s])
@@ -471,21 +414,9 @@ def replace_names(sent: Sent, make: NameMaker, surnames: set[str],
         start = sum(len(x) for x in out)
         out.append(new)
         new_spans.append((start, start + len(new)))
-        shifts.append((e, start + len(new) - e))
         pos = e
     out.append(text[pos:])
-    if not changed:
-        return None
-    new_text = "".join(out)
-    if others is not None and text in others:
-        moved = []
-        for s, e, label in others[text]:
-            if any(s < pe and ps < e for ps, pe in spans):
-                continue  # overlaps a name: dropped, as the DocBin writer would
-            delta = next((d for end, d in reversed(shifts) if end <= s), 0)
-            moved.append((s + delta, e + delta, label))
-        others[new_text] = moved
-    return new_text, new_spans
+    return ("".join(out), new_spans) if changed else None
 
 
 # Government-register templates. {N} is a name slot; other slots are filled from small lists.
@@ -695,7 +626,6 @@ def prepare(work: Path, opts: argparse.Namespace) -> dict:
             stats["files"][f] = sha256(DATA / f)
     stats["files"]["chinese_names/surnames_wainshine_1074.csv"] = sha256(DATA / "chinese_names/surnames_wainshine_1074.csv")
 
-    others = other_spans(list(train) + ["pd_dev"]) if opts.other_labels else None
     all_train = [s for v in train.values() for s in v]
     make = NameMaker(all_train, rng, transliterate=opts.transliterate)
     surnames = set(make.surnames)
@@ -713,7 +643,7 @@ def prepare(work: Path, opts: argparse.Namespace) -> dict:
                 if not sent[1]:
                     continue
                 for _ in range(k):
-                    r = replace_names(sent, make, surnames, others)
+                    r = replace_names(sent, make, surnames)
                     if r:
                         aug.append(r)
     synth = synth_sentences(opts.synth, rng, make) if opts.synth else []
@@ -738,11 +668,8 @@ def prepare(work: Path, opts: argparse.Namespace) -> dict:
             doc = nlp.make_doc(text)
             ents = []
             last = -1
-            labelled = [(s, e, LABEL) for s, e in spans]
-            if others and text in others:  # LOC/ORG spans that do not overlap a name
-                labelled += [o for o in others[text] if not any(o[0] < e and s < o[1] for s, e in spans)]
-            for s, e, label in sorted(labelled, key=lambda x: (x[0], -x[1])):  # the longer of two overlapping
-                span = doc.char_span(s, e, label=label, alignment_mode="expand")
+            for s, e in sorted(spans):
+                span = doc.char_span(s, e, label=LABEL, alignment_mode="expand")
                 if span is None or span.start < last:
                     bad += 1
                     continue
@@ -1692,7 +1619,7 @@ All runs on one shared CPU core; dev F1 evaluated every 1,000 steps (batches of 
 | H | F with 3 pretraining epochs instead of 1 (43 min) and up to 8,000 training steps (5k: 75.5, 6k: 75.0, 7k: 75.5; stopped) | 62.6 | 73.8 | 76.0 | 75.9 | 76.0 |
 | I | F (its pretrained weights) with 3 entity-replacement copies of each training sentence instead of 1 | 65.4 | 71.6 | 74.6 | 74.4 | 74.6 |
 | K | F (its pretrained weights) with the in-domain MSRA and People's Daily samples repeated ×8 instead of ×3 | 63.1 | 73.2 | 74.5 | 75.0 | 75.0 |
-| L | F (its pretrained weights) also trained on the corpora's place and organisation names as LOC and ORG (`--other-labels`; PERSON read as before) | – | – | – | – | 73.0 |
+| L | F (its pretrained weights) also trained on the corpora's place and organisation names as LOC and ORG (PERSON read as before; the `--other-labels` option of commit 77dee81, removed after the run) | – | – | – | – | 73.0 |
 | **M (shipped)** | F (its pretrained weights) + the MSRA train split from PyPI (41,649 sentences after the overlap filter), up to 6,000 steps (5k: 88.4, 6k: **89.1**) | 68.3 | 82.4 | 85.9 | 87.1 | **89.1** |
 
 Decoding-time use of the surname list, measured on PD dev: on E, the coordinate search over the prior found
@@ -1744,8 +1671,6 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--transliterate", action="store_true",
                     help="entity replacement also swaps names without a Chinese surname for invented transliterations "
                          "(tried: no gain on People's Daily dev)")
-    ap.add_argument("--other-labels", action="store_true",
-                    help="also train the corpora's place and organisation names (LOC, ORG); PersonNER keeps PERSON")
     ap.add_argument("--gov-negatives", type=int, default=5000, help="name-free sentences of policy documents and laws")
     ap.add_argument("--init-tok2vec", type=Path, default=None, help="pretrained tok2vec weights (the pretrain stage sets it)")
     ap.add_argument("--pretrain-chars", type=int, default=4_000_000, help="characters of raw text for the pretrain stage (raw stage)")
