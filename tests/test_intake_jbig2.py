@@ -40,13 +40,28 @@ def test_only_the_first_page_of_a_multi_page_file_is_read(sequential):
     assert ImageChops.difference(decoded, first).getbbox() is None
 
 
-def test_a_jbig2_file_is_recognised_and_goes_to_ocr(tmp_path):
-    data = jbig2_file(picture())
+def test_a_jbig2_file_is_recognised_and_goes_to_ocr(tmp_path, monkeypatch):
+    from review.intake import ocr
+
+    seen = []
+
+    def fake_read_page(image, *, timeout, **kwargs):  # stands in for tesseract: one line, one word
+        seen.append((image.size, ImageChops.difference(image.convert("L"), original).getbbox()))
+        word = ocr.Word("13812345678", (100, 50, 600, 100), 0.9)
+        return ocr.PageText(lines=[ocr.Line("13812345678", [(0, 11, word)], word.bbox)], skew_degrees=0.0)
+
+    monkeypatch.setattr(ocr, "missing_reason", lambda: None)
+    monkeypatch.setattr(ocr, "read_page", fake_read_page)
+    original = picture()
+    data = jbig2_file(original, dpi=200)
     assert sniff(data[:4096], "scan.jb2")[0] == "jbig2"
     path = tmp_path / "scan.jb2"
     path.write_bytes(data)
     document = read_document(str(path))
     assert document.format == "jbig2" and document.pages == 1
+    assert seen == [((640, 400), None)]  # OCR was given the decoded page, every pixel as drawn
+    block = next(b for b in document.blocks if "13812345678" in b.text)
+    assert block.location.page == 1 and block.location.bbox == (36.0, 18.0, 216.0, 36.0)  # pixels at 200 dpi
 
 
 @pytest.mark.parametrize("case,code,message", [

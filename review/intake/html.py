@@ -635,6 +635,7 @@ def parse(source, config, deadline):
     if "\ufffd" in text:
         document.warnings.append(f"some bytes are not valid {encoding} and were replaced")
     tree = LexborHTMLParser(text.lstrip("\ufeff"))
+    has_comments = "<!--" in text  # most pages: no second walk over the tree for them
     body = tree.body
     deadline.check()
 
@@ -689,8 +690,8 @@ def parse(source, config, deadline):
         raise DocumentError("the page holds no text", code=errors.EMPTY)
     # Comments are not shown but are published with the page's source: a commented-out paragraph or
     # contact line is read by anyone who views the source, so every pack scans them as hidden text.
-    for number, text in enumerate(page_comments(tree, deadline)):
-        document.add(text, Location(part="html_comment", paragraph=number, name="comment"),
+    for number, comment in enumerate(page_comments(tree, deadline) if has_comments else ()):
+        document.add(comment, Location(part="html_comment", paragraph=number, name="comment"),
                      hidden=HiddenInfo(kind="html_comment", detail="<!-- --> comment in the page source"))
     document.pages = 1
     return document

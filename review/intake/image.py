@@ -86,11 +86,9 @@ def open_image(data: bytes) -> Image.Image:
 
 def _open_jbig2(data: bytes) -> Image.Image:
     try:
-        width, height = jbig2.size(data)
-        if width * height > MAX_FRAME_PIXELS:
-            raise DocumentError(f"the image is {width}×{height} pixels, more than any scanned page needs",
-                                code=errors.TOO_LARGE)
-        return jbig2.decode(data)
+        return jbig2.decode(data, max_pixels=MAX_FRAME_PIXELS)
+    except jbig2.TooLarge as exc:
+        raise DocumentError(str(exc), code=errors.TOO_LARGE) from None
     except ValueError as exc:
         raise DocumentError(f"the JBIG2 image could not be read ({exc})", code=errors.CORRUPT) from None
 

@@ -143,18 +143,19 @@ def _pdf(global_segments: bytes, page_segments: bytes, width: int, height: int) 
     return bytes(out)
 
 
-def size(data: bytes) -> tuple[int, int]:
-    """(width, height) of the first page, read from its page information segment."""
-    width, height, _ = page_streams(data)[2]
-    return width, height
+class TooLarge(ValueError):
+    """The page has more pixels than the caller allows (a decompression bomb)."""
 
 
-def decode(data: bytes) -> Image.Image:
-    """The first page as a greyscale image (black text on white); ValueError when it cannot be read.
+def decode(data: bytes, max_pixels: int | None = None) -> Image.Image:
+    """The first page as a greyscale image (black text on white); ValueError when it cannot be read,
+    TooLarge when it has more than ``max_pixels``, checked before anything is decoded.
     pdfium is not thread-safe: call this where PDFs are parsed (a review process, or under the lock)."""
     import pypdfium2 as pdfium
 
     global_segments, page_segments, (width, height, dpi) = page_streams(data)
+    if max_pixels is not None and width * height > max_pixels:
+        raise TooLarge(f"the image is {width}×{height} pixels, more than any scanned page needs")
     try:
         pdf = pdfium.PdfDocument(_pdf(global_segments, page_segments, width, height))
     except pdfium.PdfiumError as exc:
